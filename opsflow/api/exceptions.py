@@ -1,0 +1,26 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object changed state; reload it and try again."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus model ValidationError -> 400 with field messages, ProtectedError -> 409."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, ProtectedError):
+        exc = Conflict("The object is still referenced and cannot be deleted.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return Response(response.data, status=response.status_code, headers=dict(response.items()))

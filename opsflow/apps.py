@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpsflowConfig(AppConfig):
+    name = "opsflow"
+    verbose_name = "OpsFlow"

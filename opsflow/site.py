@@ -1,0 +1,59 @@
+"""The site menu: a section per lifecycle phase, then work, dashboards and administration.
+
+Each entry names a URL and, optionally, the capability it needs (``processes.constants``); the menu
+shows a user only what they may open. Later capabilities add their entries here.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from processes import access
+from processes.constants import MANAGE_ORG, VIEW, VIEW_ORG
+from processes.phases import PHASES
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    url_name: str
+    icon: str
+    capability: str | None = VIEW
+    kwargs: tuple = ()
+
+
+def _sections():
+    sections = [(_("Work"), [Entry(_("Home"), "home", "home", capability=None)])]
+    for phase in PHASES:
+        label = _("Phase %(number)s: %(title)s") % {"number": phase.number, "title": phase.title}
+        sections.append((label, [Entry(_("Guide"), "phase", phase.icon, kwargs=(("slug", phase.slug),))]))
+    sections.append(
+        (
+            _("Organisation"),
+            [
+                Entry(_("Departments and people"), "org", "groups", capability=VIEW_ORG),
+                Entry(_("Administration"), "admin:index", "admin_panel_settings", capability=MANAGE_ORG),
+                Entry(_("API documentation"), "api-docs", "api", capability=VIEW),
+            ],
+        )
+    )
+    return sections
+
+
+def menu_for(user, current_path=""):
+    menu = []
+    for title, entries in _sections():
+        items = []
+        for entry in entries:
+            if entry.capability and not access.can(user, entry.capability, any_department=True):
+                continue
+            try:
+                url = reverse(entry.url_name, kwargs=dict(entry.kwargs))
+            except NoReverseMatch:
+                continue
+            active = current_path == url or (url != "/" and current_path.startswith(url))
+            items.append({"title": entry.title, "url": url, "icon": entry.icon, "active": active})
+        if items:
+            menu.append({"title": title, "items": items})
+    return menu

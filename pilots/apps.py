@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PilotsConfig(AppConfig):
+    name = "pilots"
+    verbose_name = _("Pilots and rollout")
+    default_auto_field = "django.db.models.BigAutoField"

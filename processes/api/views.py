@@ -1,0 +1,44 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from opsflow.api.permissions import RolePermission
+
+from .. import selectors
+from ..constants import MANAGE_ORG, VIEW_ORG
+from ..models import Department
+from .serializers import DepartmentSerializer, UserSerializer
+
+
+class DepartmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = DepartmentSerializer
+    permission_classes = [RolePermission]
+    read_capability = VIEW_ORG
+    write_capability = MANAGE_ORG
+    filterset_fields = ["parent", "code"]
+
+    def get_queryset(self):
+        return Department.objects.filter(pk__in=[d.pk for d in selectors.department_list(user=self.request.user)])
+
+    def object_department_id(self, obj):
+        return obj.pk
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = UserSerializer
+    permission_classes = [RolePermission]
+    read_capability = VIEW_ORG
+    filterset_fields = ["department", "supervisor", "username"]
+
+    def get_queryset(self):
+        return selectors.user_list(user=self.request.user)
+
+    @extend_schema(responses=UserSerializer)
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        return Response(UserSerializer(request.user).data)

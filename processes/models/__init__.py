@@ -1,0 +1,3 @@
+from .org import Department, User
+
+__all__ = ["Department", "User"]

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("organisation/", views.OrganisationView.as_view(), name="org"),
+]
