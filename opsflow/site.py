@@ -25,9 +25,13 @@ class Entry:
 
 def _sections():
     sections = [(_("Work"), [Entry(_("Home"), "home", "home", capability=None)])]
+    extra = {
+        "standards": [Entry(_("Process standards"), "standards:process-list", "description")],
+    }
     for phase in PHASES:
         label = _("Phase %(number)s: %(title)s") % {"number": phase.number, "title": phase.title}
-        sections.append((label, [Entry(_("Guide"), "phase", phase.icon, kwargs=(("slug", phase.slug),))]))
+        guide = Entry(_("Guide"), "phase", phase.icon, kwargs=(("slug", phase.slug),))
+        sections.append((label, [*extra.get(phase.slug, []), guide]))
     sections.append(
         (
             _("Organisation"),

@@ -6,12 +6,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from processes.api import urls as process_api
+
 from . import views
 
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 api_v1 = [
-    path("org/", include("processes.api.urls")),
+    path("org/", include(process_api.org_urls)),
+    path("processes/", include(process_api.process_urls)),
 ]
 
 urlpatterns = [

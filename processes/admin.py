@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, User
+from .models import Department, ExceptionPlan, Process, StandardVersion, Step, User
 
 
 @admin.register(Department)
@@ -22,3 +22,35 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         *DjangoUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ("department", "supervisor", "language")}),
     )
+
+
+class StepInline(admin.StackedInline):
+    model = Step
+    extra = 0
+
+
+class ExceptionPlanInline(admin.StackedInline):
+    model = ExceptionPlan
+    extra = 0
+
+
+@admin.register(Process)
+class ProcessAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name_en", "name_zh", "department"]
+    search_fields = ["code", "name_en", "name_zh"]
+    list_filter = ["department"]
+
+
+@admin.register(StandardVersion)
+class StandardVersionAdmin(SimpleHistoryAdmin):
+    """Read-only here: versions change through the template 2 pages and the API (services)."""
+
+    list_display = ["process", "number", "status", "author", "approved_by", "published_at"]
+    list_filter = ["status", "process"]
+    inlines = [StepInline, ExceptionPlanInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

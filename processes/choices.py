@@ -11,3 +11,38 @@ class Role(models.TextChoices):
     OPERATIONS_DIRECTOR = "operations_director", _("Operations director")
     IT_SUPPORT = "it_support", _("IT support")
     ADMIN = "admin", _("Administrator")
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class TimeUnit(models.TextChoices):
+    """How a time limit is counted: wall-clock hours, or working hours/days on the business calendar."""
+
+    HOURS = "hours", _("hours")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class Comparator(models.TextChoices):
+    LTE = "<=", "≤"
+    GTE = ">=", "≥"
+    LT = "<", "<"
+    GT = ">", ">"
+    EQ = "=", "="
+
+
+class TargetKind(models.TextChoices):
+    GOAL = "goal", _("Goal target")
+    QUALITY = "quality", _("Quality standard")
+
+
+class EscalationTarget(models.TextChoices):
+    SUPERVISOR = "supervisor", _("the assignee's supervisor")
+    DEPARTMENT_HEAD = "department_head", _("the head of the step's department")
+    OPERATIONS_DIRECTOR = "operations_director", _("the operations director")

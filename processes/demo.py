@@ -4,10 +4,12 @@ Every loader is idempotent: it creates what is missing and saves a row only when
 running ``loaddemo`` twice changes nothing (not even the audit trail).
 """
 
+from decimal import Decimal
+
 from django.contrib.auth.models import Group
 
-from .choices import Role
-from .models import Department, User
+from .choices import EscalationTarget, Role, TimeUnit
+from .models import Department, Process, User
 
 DEMO_PASSWORD = "demo"
 
@@ -101,7 +103,271 @@ def load_organisation():
     return departments, users
 
 
-LOADERS = [load_organisation]
+def _step(name_en, name_zh, dept, limit, standard_en="", standard_zh="", automatic=False, **extra):
+    return {
+        "name_en": name_en,
+        "name_zh": name_zh,
+        "department": dept,
+        "role": Role.OPS_STAFF,
+        "time_limit": Decimal(limit) if limit is not None else None,
+        "time_unit": extra.pop("unit", TimeUnit.HOURS),
+        "standard_en": standard_en,
+        "standard_zh": standard_zh,
+        "automatic": automatic,
+        **extra,
+    }
+
+
+def _standards(d):
+    """The seed's template 2 (order processing) and a complaint-handling standard, in both languages."""
+    order = {
+        "process": {
+            "code": "order-processing",
+            "name_en": "Order processing",
+            "name_zh": "订单处理",
+            "department": d["sales"],
+            "description_en": "From the customer's online order to the courier hand-off.",
+            "description_zh": "从客户在线下单到交接快递的全过程。",
+        },
+        "fields": {
+            "goal_en": "Every order reviewed and confirmed within 24 hours, accuracy >= 99%.",
+            "goal_zh": "每笔订单 24 小时内完成审核确认，准确率 ≥ 99%。",
+            "scope_en": "Online-shop standard-goods orders.",
+            "scope_zh": "线上商城标准品订单。",
+            "out_of_scope_en": "Custom goods orders.",
+            "out_of_scope_zh": "定制品订单。",
+            "inputs_en": "Customer order information",
+            "inputs_zh": "客户订单信息",
+            "outputs_en": "Ledger of approved orders; waybill number",
+            "outputs_zh": "审核通过的订单台账；物流单号",
+            "change_note": "First standard, from the current-state analysis.",
+        },
+        "targets": [
+            {
+                "kind": "goal",
+                "indicator_en": "Order review and confirmation time",
+                "indicator_zh": "订单审核确认时长",
+                "comparator": "<=",
+                "value": Decimal("24"),
+                "unit": "h",
+            },
+            {
+                "kind": "goal",
+                "indicator_en": "Order accuracy",
+                "indicator_zh": "订单准确率",
+                "comparator": ">=",
+                "value": Decimal("99"),
+                "unit": "%",
+            },
+            {
+                "kind": "quality",
+                "indicator_en": "Information error rate",
+                "indicator_zh": "信息错误率",
+                "comparator": "<=",
+                "value": Decimal("1"),
+                "unit": "%",
+            },
+        ],
+        "steps": [
+            _step(
+                "Customer places the order online",
+                "客户在线下单",
+                d["sales"],
+                None,
+                "The system triggers the process automatically when the order is submitted.",
+                "客户提交订单后系统自动触发流程。",
+                automatic=True,
+                outputs_en="Order record",
+                outputs_zh="订单记录",
+            ),
+            _step(
+                "Sales reviews the order",
+                "销售审核订单",
+                d["sales"],
+                "2",
+                "Check identity, delivery address and goods: the ID number and the delivery address must agree.",
+                "核对身份、收货地址和商品信息：身份证号与收货地址须一致。",
+                checks_en="Identity checked\nDelivery address complete and consistent\nGoods and quantities correct",
+                checks_zh="已核对身份\n收货地址完整且一致\n商品与数量正确",
+                inputs_en="Order record",
+                inputs_zh="订单记录",
+                outputs_en="Approved order",
+                outputs_zh="审核通过的订单",
+            ),
+            _step(
+                "Warehouse confirms stock",
+                "仓库确认库存",
+                d["warehouse"],
+                "1",
+                "Confirm stock for every line; an out-of-stock line triggers replenishment.",
+                "逐行确认库存；缺货时触发补货。",
+                checks_en="Every line in stock or replenishment triggered",
+                checks_zh="每行均有库存或已触发补货",
+            ),
+            _step(
+                "Logistics hands off to the courier",
+                "物流交接快递",
+                d["logistics"],
+                "1",
+                "Hand the parcel to the courier and record the waybill number.",
+                "将包裹交接给快递并录入物流单号。",
+                checks_en="Waybill number recorded",
+                checks_zh="已录入物流单号",
+                outputs_en="Waybill number",
+                outputs_zh="物流单号",
+            ),
+        ],
+        "escalation_levels": [{"level": 1, "target": EscalationTarget.SUPERVISOR, "after_hours": Decimal("0")}],
+        "exception_plans": [
+            {
+                "trigger_en": "Order information missing",
+                "trigger_zh": "订单信息缺失",
+                "action_en": "Contact the customer within 1 hour to complete it.",
+                "action_zh": "1 小时内联系客户补全信息。",
+                "department": d["sales"],
+                "response_limit": Decimal("1"),
+                "response_unit": TimeUnit.HOURS,
+            },
+            {
+                "trigger_en": "Goods out of stock",
+                "trigger_zh": "商品缺货",
+                "action_en": "Trigger replenishment and tell the customer the new delivery date.",
+                "action_zh": "触发补货并告知客户新的发货日期。",
+                "department": d["warehouse"],
+                "response_limit": Decimal("2"),
+                "response_unit": TimeUnit.HOURS,
+            },
+        ],
+    }
+    complaint = {
+        "process": {
+            "code": "complaint-handling",
+            "name_en": "Customer complaint handling",
+            "name_zh": "客户投诉处理",
+            "department": d["customer-service"],
+            "description_en": "From a registered complaint to the reply to the customer.",
+            "description_zh": "从投诉登记到回复客户的全过程。",
+        },
+        "fields": {
+            "goal_en": "Every complaint answered within 3 working days; complaint rate down 15%.",
+            "goal_zh": "每起投诉 3 个工作日内答复客户；投诉率降低 15%。",
+            "scope_en": "Complaints received by phone, e-mail and the online shop.",
+            "scope_zh": "通过电话、邮件和线上商城收到的投诉。",
+            "inputs_en": "Customer complaint",
+            "inputs_zh": "客户投诉",
+            "outputs_en": "Reply to the customer; complaint record",
+            "outputs_zh": "给客户的答复；投诉记录",
+            "change_note": "Cross-department hand-off now has a time limit.",
+        },
+        "targets": [
+            {
+                "kind": "goal",
+                "indicator_en": "Complaint reply time",
+                "indicator_zh": "投诉答复时长",
+                "comparator": "<=",
+                "value": Decimal("3"),
+                "unit": "working days",
+            },
+            {
+                "kind": "quality",
+                "indicator_en": "Customer complaint rate",
+                "indicator_zh": "客户投诉率",
+                "comparator": "<=",
+                "value": Decimal("10.2"),
+                "unit": "%",
+            },
+        ],
+        "steps": [
+            _step(
+                "Register the complaint",
+                "登记投诉",
+                d["customer-service"],
+                "2",
+                "Record the customer, the order and the problem.",
+                "记录客户、订单和问题。",
+            ),
+            _step(
+                "Forward to the department concerned",
+                "转交责任部门",
+                d["customer-service"],
+                "4",
+                "Name the responsible department and person; the hand-off has a time limit.",
+                "明确责任部门和责任人；转交有时限。",
+                unit=TimeUnit.WORKING_HOURS,
+            ),
+            _step(
+                "Handle the complaint",
+                "处理投诉",
+                d["sales"],
+                "2",
+                "Find the cause and decide the remedy.",
+                "查明原因并确定补救措施。",
+                unit=TimeUnit.WORKING_DAYS,
+            ),
+            _step(
+                "Reply to the customer",
+                "答复客户",
+                d["customer-service"],
+                "1",
+                "Tell the customer the outcome and record their satisfaction.",
+                "告知客户处理结果并记录满意度。",
+                unit=TimeUnit.WORKING_DAYS,
+            ),
+        ],
+        "escalation_levels": [
+            {"level": 1, "target": EscalationTarget.SUPERVISOR, "after_hours": Decimal("0")},
+            {"level": 2, "target": EscalationTarget.OPERATIONS_DIRECTOR, "after_hours": Decimal("8")},
+        ],
+        "exception_plans": [
+            {
+                "trigger_en": "Customer cannot be reached",
+                "trigger_zh": "无法联系到客户",
+                "action_en": "Try again by another channel and leave a message within 4 hours.",
+                "action_zh": "4 小时内通过其他渠道再次联系并留言。",
+                "department": None,
+                "response_limit": Decimal("4"),
+                "response_unit": TimeUnit.WORKING_HOURS,
+            },
+        ],
+    }
+    return [order, complaint]
+
+
+def load_standards(departments, users):
+    """Publish the demo standards through the services (author: the specialist; approver: a manager)."""
+    from . import services
+
+    for spec in _standards(departments):
+        process = Process.objects.filter(code=spec["process"]["code"]).first()
+        if process is not None and process.versions.exists():
+            continue
+        author = users["specialist"]
+        approver = users["manager"] if spec["process"]["department"].code == "sales" else users["director"]
+        if process is None:
+            values = dict(spec["process"])
+            process = services.process_create(user=author, code=values.pop("code"), **values)
+        version = services.version_create(process=process, user=author)
+        services.version_save(
+            version=version,
+            user=author,
+            fields=spec["fields"],
+            steps=spec["steps"],
+            targets=spec["targets"],
+            escalation_levels=spec["escalation_levels"],
+            exception_plans=spec["exception_plans"],
+        )
+        services.version_submit(version=version, user=author)
+        services.version_approve(version=version, user=approver)
+        services.version_publish(version=version, user=approver)
+
+
+def load_processes():
+    departments = {d.code: d for d in Department.objects.all()}
+    users = {u.username: u for u in User.objects.filter(username__in=[row[0] for row in USERS])}
+    load_standards(departments, users)
+
+
+LOADERS = [load_organisation, load_processes]
 
 
 def load_all():

@@ -41,3 +41,91 @@ def user_list(*, user):
     if scope is not None:
         qs = qs.filter(department__in=scope)
     return qs
+
+
+# Standards
+# ------------------------------------------------------------------------------
+
+
+def process_list(*, user):
+    from django.db.models import OuterRef, Subquery
+
+    from .choices import VersionStatus
+    from .models import Process, StandardVersion
+
+    current = StandardVersion.objects.filter(process=OuterRef("pk"), status=VersionStatus.PUBLISHED)
+    open_version = StandardVersion.objects.filter(
+        process=OuterRef("pk"), status__in=[VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.APPROVED]
+    )
+    qs = (
+        Process.objects.select_related("department")
+        .annotate(
+            current_number=Subquery(current.values("number")[:1]),
+            current_pk=Subquery(current.values("pk")[:1]),
+            open_number=Subquery(open_version.values("number")[:1]),
+            open_pk=Subquery(open_version.values("pk")[:1]),
+            open_status=Subquery(open_version.values("status")[:1]),
+        )
+        .order_by("code")
+    )
+    return access.scope_queryset(user, qs)
+
+
+def process_get(*, user, code):
+    from django.shortcuts import get_object_or_404
+
+    from .models import Process
+
+    return get_object_or_404(access.scope_queryset(user, Process.objects.select_related("department")), code=code)
+
+
+def version_get(*, user, pk):
+    """A version with everything template 2 shows, if the user may see its process."""
+    from django.db.models import Prefetch
+    from django.shortcuts import get_object_or_404
+
+    from .models import ExceptionPlan, StandardVersion, Step
+
+    qs = StandardVersion.objects.select_related(
+        "process", "process__department", "author", "approved_by", "published_by", "based_on"
+    ).prefetch_related(
+        Prefetch("steps", queryset=Step.objects.select_related("department")),
+        "targets",
+        "escalation_levels",
+        Prefetch("exception_plans", queryset=ExceptionPlan.objects.select_related("department")),
+    )
+    return get_object_or_404(access.scope_queryset(user, qs, field="process__department"), pk=pk)
+
+
+def history_for_version(version):
+    """The audit trail of a version and its rows, newest first: who changed what and when."""
+    from .models import EscalationLevel, ExceptionPlan, StandardTarget, StandardVersion, Step
+
+    records = list(StandardVersion.history.filter(id=version.pk).select_related("history_user"))
+    for model in (Step, StandardTarget, EscalationLevel, ExceptionPlan):
+        records += list(model.history.filter(version_id=version.pk).select_related("history_user"))
+    return _with_changes(records)
+
+
+def history_for_process(process):
+    from .models import Process
+
+    return _with_changes(list(Process.history.filter(id=process.pk).select_related("history_user")))
+
+
+def _with_changes(records):
+    """Attach to each history record the list of (field, old, new) it changed."""
+    records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
+    by_object = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        key = (type(record).__name__, record.id)
+        previous = by_object.get(key)
+        record.changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                verbose = record.instance._meta.get_field(change.field).verbose_name
+                record.changes.append((verbose, change.old, change.new))
+        by_object[key] = record
+        record.object_label = record.instance._meta.verbose_name
+    return records

@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TimeUnitEnum": "processes.choices.TimeUnit",
+        "VersionStatusEnum": "processes.choices.VersionStatus",
+        "RoleEnum": "processes.choices.Role",
+    },
 }
 
 # LOGGING

@@ -1,9 +1,15 @@
 from rest_framework.routers import DefaultRouter
 
+from .standards import ProcessViewSet, StandardVersionViewSet
 from .views import DepartmentViewSet, UserViewSet
 
-router = DefaultRouter()
-router.register("departments", DepartmentViewSet, basename="department")
-router.register("users", UserViewSet, basename="user")
+org = DefaultRouter()
+org.register("departments", DepartmentViewSet, basename="department")
+org.register("users", UserViewSet, basename="user")
 
-urlpatterns = router.urls
+processes = DefaultRouter()
+processes.register("processes", ProcessViewSet, basename="process")
+processes.register("standard-versions", StandardVersionViewSet, basename="standard-version")
+
+org_urls = org.urls
+process_urls = processes.urls

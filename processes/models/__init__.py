@@ -1,3 +1,13 @@
 from .org import Department, User
+from .standards import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
 
-__all__ = ["Department", "User"]
+__all__ = [
+    "Department",
+    "EscalationLevel",
+    "ExceptionPlan",
+    "Process",
+    "StandardTarget",
+    "StandardVersion",
+    "Step",
+    "User",
+]

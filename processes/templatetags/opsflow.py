@@ -12,3 +12,32 @@ def role_label(code):
         return Role(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def time_limit(obj):
+    """A step's or exception plan's limit as people write it: "≤ 2 h", "≤ 3 working days"."""
+    from ..formatting import time_limit as format_limit
+
+    if hasattr(obj, "response_limit"):
+        return format_limit(obj.response_limit, obj.response_unit)
+    return format_limit(obj.time_limit, obj.time_unit)
+
+
+@register.filter
+def num(value):
+    from ..formatting import number
+
+    return number(value)
+
+
+@register.filter
+def status_chip(status):
+    """The CSS modifier for a version status chip."""
+    return {
+        "published": "chip--ok",
+        "draft": "chip--warn",
+        "submitted": "",
+        "approved": "",
+        "superseded": "chip--muted",
+    }.get(status, "")
