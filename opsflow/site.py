@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from processes import access
-from processes.constants import MANAGE_ORG, VIEW, VIEW_ORG
+from processes.constants import MANAGE_ORG, VIEW, VIEW_DASHBOARDS, VIEW_ORG
 from processes.phases import PHASES
 
 
@@ -24,9 +24,25 @@ class Entry:
 
 
 def _sections():
-    sections = [(_("Work"), [Entry(_("Home"), "home", "home", capability=None)])]
+    sections = [
+        (
+            _("Work"),
+            [
+                Entry(_("Home"), "home", "home", capability=None),
+                Entry(_("Inbox"), "work:inbox", "inbox"),
+                Entry(_("Runs"), "work:run-list", "play_circle"),
+                Entry(_("Notifications"), "work:notifications", "notifications"),
+                Entry(_("Dashboard"), "metrics:dashboard", "insights", capability=VIEW_DASHBOARDS),
+            ],
+        )
+    ]
     extra = {
         "standards": [Entry(_("Process standards"), "standards:process-list", "description")],
+        "iteration": [
+            Entry(_("Effect evaluations"), "metrics:evaluation-list", "assessment"),
+            Entry(_("Indicators"), "metrics:indicator-list", "straighten"),
+            Entry(_("Measurements"), "metrics:measurements", "edit_note"),
+        ],
     }
     for phase in PHASES:
         label = _("Phase %(number)s: %(title)s") % {"number": phase.number, "title": phase.title}
@@ -56,8 +72,16 @@ def menu_for(user, current_path=""):
                 url = reverse(entry.url_name, kwargs=dict(entry.kwargs))
             except NoReverseMatch:
                 continue
-            active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"title": entry.title, "url": url, "icon": entry.icon, "active": active})
+            items.append({"title": entry.title, "url": url, "icon": entry.icon, "active": False})
         if items:
             menu.append({"title": title, "items": items})
+    # the entry whose address is the longest prefix of the current page is the active one
+    matches = [
+        i
+        for s in menu
+        for i in s["items"]
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return menu

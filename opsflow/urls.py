@@ -15,6 +15,8 @@ admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 api_v1 = [
     path("org/", include(process_api.org_urls)),
     path("processes/", include(process_api.process_urls)),
+    path("work/", include(process_api.work_urls)),
+    path("metrics/", include("metrics.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("metrics/", include("metrics.urls")),
     path("", include("processes.urls")),
 ]
 

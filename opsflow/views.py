@@ -3,7 +3,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from processes import access
+from processes import access, selectors
 from processes.phases import PHASES, PHASES_BY_SLUG
 
 from . import health
@@ -25,6 +25,7 @@ def home(request):
             "phases": PHASES,
             "roles": sorted(access.user_roles(user)),
             "department": user.department,
+            "work": selectors.inbox_summary(user=user),
         },
     )
 

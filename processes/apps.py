@@ -9,6 +9,7 @@ class ProcessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import flows  # noqa: F401  (viewflow registers the flow's permissions at import)
         from .roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="processes.ensure_role_groups")

@@ -46,3 +46,27 @@ class EscalationTarget(models.TextChoices):
     SUPERVISOR = "supervisor", _("the assignee's supervisor")
     DEPARTMENT_HEAD = "department_head", _("the head of the step's department")
     OPERATIONS_DIRECTOR = "operations_director", _("the operations director")
+
+
+class RunStatus(models.TextChoices):
+    ACTIVE = "active", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WorkKind(models.TextChoices):
+    STEP = "step", _("Process step")
+    EXCEPTION = "exception", _("Exception follow-up")
+
+
+class WorkStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLAIMED = "claimed", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class NotificationKind(models.TextChoices):
+    ESCALATION = "escalation", _("Escalation")
+    ASSIGNED = "assigned", _("Assigned to you")
+    EXCEPTION = "exception", _("Exception reported")

@@ -129,3 +129,95 @@ def _with_changes(records):
         by_object[key] = record
         record.object_label = record.instance._meta.verbose_name
     return records
+
+
+# Execution
+# ------------------------------------------------------------------------------
+
+
+def inbox_list(*, user, include_queue: bool = True):
+    """The user's open work and the unclaimed work of their roles in their scope, by due time."""
+    from django.db.models import Q
+
+    from .choices import Role, WorkStatus
+    from .models import WorkItem
+    from .models.execution import OPEN_STATUSES
+    from .services.execution import SUPERVISING_ROLES
+
+    mine = Q(assignee=user, status__in=OPEN_STATUSES)
+    condition = mine
+    roles = access.user_roles(user)
+    if include_queue and roles:
+        queue = Q(status=WorkStatus.OPEN, assignee__isnull=True, automatic=False)
+        if not roles & set(SUPERVISING_ROLES):
+            queue &= Q(role__in=[r for r in roles if r in Role.values])
+        scope = access.department_scope(user)
+        if scope is not None:
+            queue &= Q(department__in=scope)
+        condition |= queue
+    return (
+        WorkItem.objects.filter(condition)
+        .select_related("run", "run__version__process", "department", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def work_item_get(*, user, pk):
+    from django.db.models import Q
+    from django.shortcuts import get_object_or_404
+
+    from .models import WorkItem
+
+    qs = WorkItem.objects.select_related(
+        "run", "run__version", "run__version__process", "department", "assignee", "step", "exception_plan", "parent"
+    )
+    scope = access.department_scope(user)
+    if scope is not None:
+        qs = qs.filter(Q(department__in=scope) | Q(assignee=user))
+    return get_object_or_404(qs, pk=pk)
+
+
+def run_list(*, user):
+    from .models import Run
+
+    qs = Run.objects.select_related("version__process", "department", "started_by").order_by("-started_at")
+    return access.scope_queryset(user, qs)
+
+
+def run_get(*, user, pk):
+    from django.db.models import Prefetch
+    from django.shortcuts import get_object_or_404
+
+    from .models import Run, WorkItem
+
+    items = (
+        WorkItem.objects.select_related("assignee", "department", "step", "completed_by")
+        .prefetch_related("escalations")
+        .order_by("position", "created_at")
+    )
+    qs = Run.objects.select_related("version__process", "department", "started_by").prefetch_related(
+        Prefetch("items", queryset=items)
+    )
+    return get_object_or_404(access.scope_queryset(user, qs), pk=pk)
+
+
+def notification_list(*, user):
+    from .models import Notification
+
+    return Notification.objects.filter(user=user).select_related("work_item").order_by("-created_at", "-id")
+
+
+def inbox_summary(*, user) -> dict:
+    """Counts for the home page: my open work, what is overdue, unread notifications (one query each)."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from .models import Notification
+
+    counts = (
+        inbox_list(user=user)
+        .order_by()
+        .aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now())))
+    )
+    counts["unread"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return counts

@@ -16,7 +16,18 @@ standards = [
     path("versions/<int:pk>/<slug:action>/", views.VersionActionView.as_view(), name="version-action"),
 ]
 
+work = [
+    path("", views.InboxView.as_view(), name="inbox"),
+    path("items/<int:pk>/", views.WorkItemView.as_view(), name="item-detail"),
+    path("items/<int:pk>/<slug:action>/", views.WorkItemActionView.as_view(), name="item-action"),
+    path("runs/", views.RunListView.as_view(), name="run-list"),
+    path("runs/new/", views.RunStartView.as_view(), name="run-start"),
+    path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+]
+
 urlpatterns = [
     path("organisation/", views.OrganisationView.as_view(), name="org"),
     path("standards/", include((standards, "standards"))),
+    path("work/", include((work, "work"))),
 ]

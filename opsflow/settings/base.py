@@ -161,7 +161,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 3}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         with contextlib.suppress(OSError):  # /healthz then reports the broker as down
             (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
     # Embedded default: a broker that needs no server (Celery's filesystem transport).
@@ -170,6 +170,7 @@ else:
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 CELERY_TIMEZONE = TIME_ZONE
@@ -189,6 +190,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes (*/5 * * * *): a heartbeat that proves worker and beat are alive for /healthz.
     "heartbeat": {"task": "opsflow.heartbeat", "schedule": 300.0},
+    # Every 30 seconds: escalate overdue work (fans large batches out to the workers).
+    "escalation-sweep": {"task": "processes.escalation_sweep", "schedule": 30.0},
+    # Every 5 minutes: e-mail again the notifications whose e-mail task was lost.
+    "notifications-resend": {"task": "processes.notifications_resend", "schedule": 300.0},
 }
 
 # REST FRAMEWORK
@@ -222,6 +227,9 @@ SPECTACULAR_SETTINGS = {
         "TimeUnitEnum": "processes.choices.TimeUnit",
         "VersionStatusEnum": "processes.choices.VersionStatus",
         "RoleEnum": "processes.choices.Role",
+        "VerdictEnum": "metrics.choices.Verdict",
+        "WorkStatusEnum": "processes.choices.WorkStatus",
+        "RunStatusEnum": "processes.choices.RunStatus",
     },
 }
 
@@ -235,3 +243,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# plotly.js is served from the installed plotly package (no CDN, always the matching version)
+import plotly as _plotly  # noqa: E402
+
+STATICFILES_DIRS.append(("plotly", Path(_plotly.__file__).resolve().parent / "package_data"))

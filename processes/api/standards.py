@@ -137,6 +137,7 @@ class ProcessViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    queryset = Process.objects.none()
     serializer_class = ProcessSerializer
     permission_classes = [RolePermission]
     write_capability = AUTHOR_STANDARD
@@ -174,6 +175,7 @@ class StandardVersionViewSet(
     manager who is not the author) -> publish; reject sends it back; new-draft copies a version.
     """
 
+    queryset = StandardVersion.objects.none()
     serializer_class = StandardVersionSerializer
     permission_classes = [RolePermission]
     write_capability = AUTHOR_STANDARD

@@ -7,7 +7,7 @@ from opsflow.api.permissions import RolePermission
 
 from .. import selectors
 from ..constants import MANAGE_ORG, VIEW_ORG
-from ..models import Department
+from ..models import Department, User
 from .serializers import DepartmentSerializer, UserSerializer
 
 
@@ -16,6 +16,7 @@ class DepartmentViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    queryset = Department.objects.none()
     serializer_class = DepartmentSerializer
     permission_classes = [RolePermission]
     read_capability = VIEW_ORG
@@ -30,6 +31,7 @@ class DepartmentViewSet(
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = User.objects.none()
     serializer_class = UserSerializer
     permission_classes = [RolePermission]
     read_capability = VIEW_ORG

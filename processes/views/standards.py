@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -9,43 +8,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import access, selectors, services
-from . import forms as standard_forms
-from .choices import Role
-from .constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
-from .documents import sop_context, template2_csv, template2_xlsx
-
-
-class CapabilityRequiredMixin(LoginRequiredMixin):
-    """A page that needs a capability somewhere in the user's scope (see processes.access)."""
-
-    capability: str = ""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not access.can(request.user, self.capability, any_department=True):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class OrganisationView(CapabilityRequiredMixin, TemplateView):
-    template_name = "processes/org.html"
-    capability = "view_org"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["departments"] = selectors.department_list(user=self.request.user)
-        context["role_labels"] = dict(Role.choices)
-        return context
-
-
-# Standards (template 2)
-# ------------------------------------------------------------------------------
-
-
-def _error_messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [message for messages_ in exc.message_dict.values() for message in messages_]
-    return list(exc.messages)
+from .. import access, selectors, services
+from .. import forms as standard_forms
+from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
+from ..documents import sop_context, template2_csv, template2_xlsx
+from .base import CapabilityRequiredMixin
+from .base import error_messages as _error_messages
 
 
 class ProcessListView(CapabilityRequiredMixin, TemplateView):

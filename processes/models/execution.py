@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from viewflow.workflow.models import Process as FlowProcess
+from viewflow.workflow.models import Task as FlowTask
+
+from ..choices import NotificationKind, Role, RunStatus, WorkKind, WorkStatus
+from .standards import bilingual
+
+OPEN_STATUSES = (WorkStatus.OPEN, WorkStatus.CLAIMED)
+
+
+class RunProcess(FlowProcess):
+    """viewflow's process row of a run (proxy: the run's facts live on ``Run``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("run process")
+        verbose_name_plural = _("run processes")
+
+
+class Run(models.Model):
+    """One execution of a published standard version (e.g. one order going through order processing)."""
+
+    version = models.ForeignKey(
+        "processes.StandardVersion", verbose_name=_("standard version"), on_delete=models.PROTECT, related_name="runs"
+    )
+    department = models.ForeignKey(
+        "processes.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="runs"
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("e.g. the order number in the order system")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.ACTIVE)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # facts written once when the run finishes (metrics aggregate these columns in SQL)
+    cycle_seconds = models.PositiveIntegerField(_("cycle time (s)"), null=True, blank=True)
+    on_time = models.BooleanField(_("every step on time"), null=True, blank=True)
+    has_exception = models.BooleanField(_("had an exception"), default=False)
+    flow_process = models.OneToOneField(
+        FlowProcess,
+        verbose_name=_("flow process"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="run",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        ordering = ["-started_at"]
+        constraints = [
+            # starting the same order twice returns the same run
+            models.UniqueConstraint(
+                fields=["version", "external_id"], condition=~models.Q(external_id=""), name="run_external_id_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["version", "finished_at"], name="run_finished_idx"),
+        ]
+
+    def __str__(self):
+        return self.title or self.external_id or f"#{self.pk}"
+
+
+class WorkItem(models.Model):
+    """A piece of owned work with a deadline: a run's step or an exception follow-up.
+
+    Every inbox, deadline, escalation and metric reads these rows. The times are facts: created,
+    assigned (last (re)assignment), started (first claim), finished and due.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=WorkKind.choices, default=WorkKind.STEP)
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="items")
+    step = models.ForeignKey(
+        "processes.Step", verbose_name=_("step"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    exception_plan = models.ForeignKey(
+        "processes.ExceptionPlan",
+        verbose_name=_("exception plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("reported on"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+    )
+    flow_task = models.OneToOneField(
+        FlowTask,
+        verbose_name=_("flow task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="work_item",
+    )
+    position = models.PositiveIntegerField(_("step number"), default=0)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
+    department = models.ForeignKey(
+        "processes.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="work_items"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.OPS_STAFF)
+    automatic = models.BooleanField(_("automatic"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=WorkStatus.choices, default=WorkStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_items",
+    )
+    created_at = models.DateTimeField(_("created"))
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    checks_passed = models.JSONField(_("checks passed"), default=list, blank=True)
+    checks_failed = models.PositiveSmallIntegerField(_("checks failed"), default=0)
+    checks_total = models.PositiveSmallIntegerField(_("checks"), default=0)
+    # facts written once at completion (metrics aggregate these columns in SQL)
+    waiting_seconds = models.PositiveIntegerField(_("waiting time (s)"), null=True, blank=True)
+    working_seconds = models.PositiveIntegerField(_("working time (s)"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("total time (s)"), null=True, blank=True)
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level reached"), default=0)
+    # When the next escalation level falls due; empty when none is left or the chain was stopped
+    # (completed or reassigned). The sweep reads only this column.
+    next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("work item")
+        verbose_name_plural = _("work items")
+        ordering = ["due_at", "id"]
+        indexes = [
+            # the sweep: work whose next escalation level is due
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=models.Q(next_escalation_at__isnull=False),
+                name="work_escalation_due_idx",
+            ),
+            # inboxes: my work, and my role's queue in my department
+            models.Index(fields=["assignee", "status", "due_at"], name="work_assignee_idx"),
+            models.Index(fields=["department", "role", "status", "due_at"], name="work_queue_idx"),
+            models.Index(fields=["run", "position"], name="work_run_idx"),
+            models.Index(fields=["step", "finished_at"], name="work_step_finished_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def title(self):
+        return bilingual(self, "title")
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+class Escalation(models.Model):
+    """One level of escalation of one overdue work item; the unique key makes it happen once."""
+
+    work_item = models.ForeignKey(
+        WorkItem, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    target = models.CharField(_("escalated to"), max_length=30)
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("recipients"), related_name="+")
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    due_at = models.DateTimeField(_("deadline missed"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["work_item", "level"], name="escalation_once_per_level")]
+
+    def __str__(self):
+        return f"{self.work_item} L{self.level}"
+
+
+class Notification(models.Model):
+    """A message to one person, shown in the notification centre and sent by e-mail once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    key = models.CharField(_("key"), max_length=120, unique=True, help_text=_("Makes each notification happen once."))
+    work_item = models.ForeignKey(
+        WorkItem, verbose_name=_("work item"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    escalation = models.ForeignKey(
+        Escalation, verbose_name=_("escalation"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject_en = models.CharField(_("subject (English)"), max_length=300)
+    subject_zh = models.CharField(_("subject (Chinese)"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def subject(self):
+        return bilingual(self, "subject")

@@ -1,0 +1,665 @@
+"""Running standards: runs, work items (inbox), exceptions, escalation and notifications.
+
+Every state change of a run goes through here: the viewflow lock on the run's process is taken first,
+then the work item's row lock, so two requests never both complete a step; escalations and
+notifications are rows with unique keys written in the same transaction as the state change, so a
+retried Celery task or a second sweep never doubles them. Times can be given (``at``/``now``) so
+imports, demos and tests can place work in the past; they default to the present.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import STATUS
+
+from .. import access
+from ..calendar import deadline
+from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, VersionStatus, WorkKind, WorkStatus
+from ..constants import REASSIGN_TASK, VIEW
+from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
+from ..models.execution import OPEN_STATUSES
+
+logger = logging.getLogger(__name__)
+
+_clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("opsflow_clock", default=None)
+
+# Roles that may take any work of their department scope, whatever the step's role.
+SUPERVISING_ROLES = (Role.MANAGER, Role.OPERATIONS_DIRECTOR, Role.ADMIN)
+
+
+class Conflict(Exception):
+    """The work changed state under you (already completed, claimed by someone else...): HTTP 409."""
+
+
+def _now(at: datetime | None = None) -> datetime:
+    return at or _clock.get() or timezone.now()
+
+
+def _audit(obj, user):
+    obj._history_user = user
+    return obj
+
+
+# Who may do what
+# ------------------------------------------------------------------------------
+
+
+def can_see(user, item: WorkItem) -> bool:
+    return access.can(user, VIEW, item.department_id) or item.assignee_id == user.pk
+
+
+def can_claim(user, item: WorkItem) -> bool:
+    """Unassigned, open, manual work of the user's role in their department scope."""
+    if item.automatic or item.status != WorkStatus.OPEN or item.assignee_id is not None:
+        return False
+    return can_do_role(user, item.role, item.department_id)
+
+
+def can_do_role(user, role: str, department_id: int) -> bool:
+    if not access.in_scope(user, department_id) or not access.user_roles(user):
+        return False
+    return access.has_role(user, role, *SUPERVISING_ROLES)
+
+
+def can_complete(user, item: WorkItem) -> bool:
+    if item.automatic or not item.is_open:
+        return False
+    if item.assignee_id is not None:
+        return item.assignee_id == user.pk
+    return can_claim(user, item)
+
+
+def can_reassign(user, item: WorkItem) -> bool:
+    return item.is_open and not item.automatic and access.can(user, REASSIGN_TASK, item.department_id)
+
+
+# Runs
+# ------------------------------------------------------------------------------
+
+
+def _task_department(step_department_id: int, run_department_id: int, tree: dict[int, int | None]) -> int:
+    """A step's work goes to the run's department when that department is (inside) the step's one:
+    a run started by a regional sales team sends "Sales reviews" to that team, and "Warehouse
+    confirms stock" to the warehouse."""
+    node = run_department_id
+    while node is not None:
+        if node == step_department_id:
+            return run_department_id
+        node = tree.get(node)
+    return step_department_id
+
+
+def _step_specs(version: StandardVersion, run_department_id: int) -> list[dict]:
+    tree = dict(Department.objects.values_list("pk", "parent_id"))
+    return [
+        {
+            "id": step.pk,
+            "title_en": step.name_en,
+            "title_zh": step.name_zh,
+            "department": _task_department(step.department_id, run_department_id, tree),
+            "role": step.role,
+            "limit": str(step.time_limit) if step.time_limit is not None else None,
+            "unit": step.time_unit,
+            "automatic": step.automatic,
+        }
+        for step in version.steps.all()
+    ]
+
+
+def _levels(version: StandardVersion) -> list[list]:
+    return [[e.level, e.target, str(e.after_hours)] for e in version.escalation_levels.all()]
+
+
+@transaction.atomic
+def run_start(
+    *, version: StandardVersion, user, department=None, external_id: str = "", title: str = "", at=None
+) -> tuple[Run, bool]:
+    """Start a run of a published version; with an ``external_id`` already used, return that run.
+
+    Leading automatic steps (the trigger, e.g. "customer places the order online") are done at once.
+    Returns ``(run, created)``.
+    """
+    from ..flows import RunFlow
+
+    at = _now(at)
+    department = department or version.process.department
+    if not access.can(user, VIEW, department.pk):
+        raise PermissionDenied(_("You cannot start runs for this department."))
+    if version.status != VersionStatus.PUBLISHED:
+        raise ValidationError({"version": _("Only the published version of a standard can be run.")})
+    if external_id:
+        existing = Run.objects.filter(version__process_id=version.process_id, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    steps = _step_specs(version, department.pk)
+    if not steps:
+        raise ValidationError({"version": _("This standard has no steps.")})
+    run = Run(
+        version=version, department=department, external_id=external_id, title=title, started_at=at, started_by=user
+    )
+    run.full_clean(exclude=["flow_process"])
+    try:
+        with transaction.atomic():
+            _audit(run, user).save()
+    except IntegrityError:
+        # the same external id was started at the same moment by another request
+        return Run.objects.get(version=version, external_id=external_id), False
+    token = _clock.set(at)
+    try:
+        process = RunFlow.start.run(steps=steps, run_id=run.pk)
+        process.data["levels"] = _levels(version)
+        process.artifact = run
+        process.save(update_fields=["data", "artifact_content_type", "artifact_object_id"])
+        run.flow_process_id = process.pk
+        run.save(update_fields=["flow_process", "updated_at"])
+        # the trigger: leading automatic steps are done by the start itself
+        for item in run.items.order_by("position"):
+            if not item.automatic:
+                break
+            _complete(item=item, user=user, at=at, checks=None, note="", automatic=True)
+    finally:
+        _clock.reset(token)
+    return run, True
+
+
+def step_task_created(*, activation) -> WorkItem:
+    """viewflow onCreate of ``perform_step``: the step's work item, with its deadline."""
+    process = activation.process
+    index = activation.task.data["index"]
+    spec = process.data["steps"][index]
+    at = _now()
+    due = None
+    if spec["limit"] is not None and not spec["automatic"]:
+        due = deadline(at, Decimal(spec["limit"]), spec["unit"])
+    item = WorkItem(
+        kind=WorkKind.STEP,
+        run_id=process.data["run"],
+        step_id=spec["id"],
+        flow_task=activation.task,
+        position=index + 1,
+        title_en=spec["title_en"],
+        title_zh=spec["title_zh"],
+        department_id=spec["department"],
+        role=spec["role"],
+        automatic=spec["automatic"],
+        created_at=at,
+        due_at=due,
+        next_escalation_at=_next_escalation(due, process.data.get("levels", _levels_of_run(process)), 0),
+    )
+    item.save()
+    return item
+
+
+def _levels_of_run(process) -> list[list]:
+    run = Run.objects.select_related("version").get(pk=process.data["run"])
+    return _levels(run.version)
+
+
+def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> datetime | None:
+    if due is None:
+        return None
+    for level, _target, after_hours in levels:
+        if int(level) > reached:
+            return due + timedelta(hours=float(after_hours))
+    return None
+
+
+# Work items
+# ------------------------------------------------------------------------------
+
+
+def _lock(item: WorkItem) -> WorkItem:
+    WorkItem.objects.select_for_update().filter(pk=item.pk).values_list("pk").get()
+    item.refresh_from_db()
+    return item
+
+
+@contextmanager
+def _locked(item: WorkItem):
+    """Lock a work item for a change: first the run's viewflow lock (it must be the outermost
+    transaction: its NOWAIT retries need a real transaction, not a savepoint), then the item's row.
+    Yields ``(item, activation)``; ``activation`` is None for work outside the flow (follow-ups)."""
+    from viewflow.workflow.models import Task
+
+    if item.flow_task_id:
+        task = Task.objects.select_related("process").get(pk=item.flow_task_id)
+        with task.activation() as activation:
+            yield _lock(item), activation
+    else:
+        with transaction.atomic():
+            yield _lock(item), None
+
+
+def _guarded(func):
+    """Map a lost race for the flow lock to a conflict the caller can retry."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FlowLockFailed:
+            raise Conflict(_("Someone else is working on this run right now; try again.")) from None
+
+    return wrapper
+
+
+@_guarded
+def item_claim(*, item: WorkItem, user, at=None) -> WorkItem:
+    at = _now(at)
+    with _locked(item) as (item, activation):
+        if _claim(item, user, at) and activation is not None:
+            activation.assign(user)
+    return item
+
+
+def _claim(item, user, at) -> bool:
+    if not item.is_open:
+        raise Conflict(_("This work is already finished."))
+    if item.assignee_id is not None:
+        if item.assignee_id == user.pk:
+            return False
+        raise Conflict(_("%(name)s has already taken this work.") % {"name": item.assignee.display_name})
+    if not can_claim(user, item):
+        raise PermissionDenied(_("This work is for another role or department."))
+    item.assignee = user
+    item.status = WorkStatus.CLAIMED
+    item.assigned_at = at
+    item.started_at = item.started_at or at
+    _audit(item, user).save()
+    return True
+
+
+@_guarded
+def item_release(*, item: WorkItem, user, at=None) -> WorkItem:
+    with _locked(item) as (item, activation):
+        if not item.is_open or item.assignee_id is None:
+            raise Conflict(_("This work is not taken by anyone."))
+        if item.assignee_id != user.pk and not can_reassign(user, item):
+            raise PermissionDenied(_("Only the person doing this work or a manager can release it."))
+        item.assignee = None
+        item.status = WorkStatus.OPEN
+        _audit(item, user).save()
+        if activation is not None:
+            activation.unassign()
+    return item
+
+
+@_guarded
+def item_reassign(*, item: WorkItem, user, to_user, at=None) -> WorkItem:
+    """A manager hands the work to someone else; this stops the escalation chain."""
+    at = _now(at)
+    with _locked(item) as (item, activation):
+        if not item.is_open:
+            raise Conflict(_("This work is already finished."))
+        if not can_reassign(user, item):
+            raise PermissionDenied(_("Only a manager of this department can reassign work."))
+        if not can_do_role(to_user, item.role, item.department_id):
+            message = _("%(name)s does not hold this role in this department.") % {"name": to_user.display_name}
+            raise ValidationError({"to_user": message})
+        item.assignee = to_user
+        item.status = WorkStatus.CLAIMED
+        item.assigned_at = at
+        item.started_at = item.started_at or at
+        item.next_escalation_at = None  # reassigning stops the chain
+        _audit(item, user).save()
+        if activation is not None:
+            if activation.task.status == STATUS.NEW:
+                activation.assign(to_user)
+            else:
+                activation.reassign(to_user)
+        _notify(
+            user=to_user,
+            kind=NotificationKind.ASSIGNED,
+            key=f"assigned:{item.pk}:{to_user.pk}:{int(at.timestamp())}",
+            item=item,
+            subject_en=f"Assigned to you: {item.title_en}",
+            subject_zh=f"分配给你：{item.title_zh or item.title_en}",
+            at=at,
+        )
+    return item
+
+
+@_guarded
+def item_complete(*, item: WorkItem, user, checks: list[str] | None = None, note: str = "", at=None) -> WorkItem:
+    """Finish a step (or a follow-up) with the quality checks the user ticked; the next step starts."""
+    if item.automatic:
+        raise PermissionDenied(_("An automatic step is reported done by its system, not completed by a person."))
+    return _complete(item=item, user=user, at=_now(at), checks=checks, note=note, automatic=False)
+
+
+@_guarded
+def item_report_done(*, item: WorkItem, user, at=None) -> WorkItem:
+    """A REST client reports that an automatic step happened in its system."""
+    if not item.automatic:
+        raise ValidationError(_("Only automatic steps are reported by a system; people complete the others."))
+    if not access.can(user, VIEW, item.department_id):
+        raise PermissionDenied(_("You cannot report work of this department."))
+    return _complete(item=item, user=user, at=_now(at), checks=None, note="", automatic=True)
+
+
+def _apply_completion(item, user, at, checks, note, automatic):
+    if not item.is_open:
+        raise Conflict(_("This work was already completed."))
+    if not automatic and not can_complete(user, item):
+        if item.assignee_id and item.assignee_id != user.pk:
+            raise Conflict(_("%(name)s is doing this work.") % {"name": item.assignee.display_name})
+        raise PermissionDenied(_("This work is for another role or department."))
+    expected = item.step.checks if item.step_id else []
+    ticked = [c for c in (checks or []) if c in expected]
+    unknown = [c for c in (checks or []) if c not in expected]
+    if unknown:
+        raise ValidationError({"checks": _("Unknown check: %(check)s") % {"check": unknown[0]}})
+    if not automatic and item.assignee_id is None:
+        item.assignee = user
+        item.assigned_at = at
+    item.started_at = item.started_at or at
+    item.status = WorkStatus.DONE
+    item.finished_at = at
+    item.completed_by = user
+    item.note = note
+    item.checks_passed = ticked
+    item.checks_failed = len(expected) - len(ticked)
+    item.checks_total = len(expected)
+    item.next_escalation_at = None
+    item.duration_seconds = _seconds(item.created_at, at)
+    item.waiting_seconds = _seconds(item.created_at, item.started_at)
+    item.working_seconds = _seconds(item.started_at, at)
+    item.on_time = None if item.due_at is None else at <= item.due_at
+    _audit(item, user).save()
+
+
+def _seconds(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds()))
+
+
+def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
+    token = _clock.set(at)
+    try:
+        with _locked(item) as (item, activation):
+            _apply_completion(item, user, at, checks, note, automatic)
+            if activation is not None:
+                process = activation.process
+                process.data["next"] = item.position
+                process.save(update_fields=["data"])
+                if activation.task.status == STATUS.NEW:
+                    activation.assign(user)
+                activation.start(None)
+                activation.execute()
+            _finish_run_if_done(item.run_id, at)
+    finally:
+        _clock.reset(token)
+    return item
+
+
+def _finish_run_if_done(run_id: int, at: datetime):
+    run = Run.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.ACTIVE:
+        return
+    if run.items.filter(status__in=OPEN_STATUSES).exists():
+        return
+    run.status = RunStatus.DONE
+    run.finished_at = at
+    run.cycle_seconds = _seconds(run.started_at, at)
+    run.on_time = not run.items.filter(on_time=False).exists()
+    run.save(update_fields=["status", "finished_at", "cycle_seconds", "on_time", "updated_at"])
+
+
+# Exceptions
+# ------------------------------------------------------------------------------
+
+
+@_guarded
+def exception_report(*, item: WorkItem, user, plan: ExceptionPlan, note: str = "", at=None) -> WorkItem:
+    """Report an exception on a step by one of the version's plans: follow-up work with the plan's
+    deadline, in the responsible department's queue (or the reporter's, when they belong there)."""
+    at = _now(at)
+    with _locked(item) as (item, _activation):
+        return _exception_report(item=item, user=user, plan=plan, note=note, at=at)
+
+
+def _exception_report(*, item, user, plan, note, at) -> WorkItem:
+    run = item.run
+    if plan.version_id != run.version_id:
+        raise ValidationError({"plan": _("Choose one of this standard's exception plans.")})
+    if not item.is_open:
+        raise Conflict(_("This work is already finished."))
+    if not (item.assignee_id == user.pk or can_claim(user, item) or can_reassign(user, item)):
+        raise PermissionDenied(_("Only the person doing this work can report an exception on it."))
+    department_id = plan.department_id or item.department_id
+    due = deadline(at, plan.response_limit, plan.response_unit)
+    levels = _levels(run.version)
+    follow_up = WorkItem(
+        kind=WorkKind.EXCEPTION,
+        run=run,
+        parent=item,
+        exception_plan=plan,
+        position=item.position,
+        title_en=f"{plan.trigger_en}: {plan.action_en}".strip(": "),
+        title_zh=f"{plan.trigger_zh or plan.trigger_en}：{plan.action_zh or plan.action_en}",
+        department_id=department_id,
+        role=item.role,
+        created_at=at,
+        due_at=due,
+        note=note,
+        next_escalation_at=_next_escalation(due, levels, 0),
+    )
+    if can_do_role(user, follow_up.role, department_id):
+        follow_up.assignee = user
+        follow_up.status = WorkStatus.CLAIMED
+        follow_up.assigned_at = follow_up.started_at = at
+    _audit(follow_up, user).save()
+    if not run.has_exception:
+        Run.objects.filter(pk=run.pk).update(has_exception=True)
+    return follow_up
+
+
+# Escalation
+# ------------------------------------------------------------------------------
+
+SWEEP_CHUNK = 200
+
+
+def escalation_sweep(*, now: datetime | None = None, fan_out: bool = True) -> int:
+    """Escalate every work item whose next escalation level is due; returns how many were escalated.
+
+    Ids are read with one indexed query; chunks go to Celery workers (or run here when ``fan_out``
+    is off or there is a single chunk). Each item is escalated under its own row lock and the
+    unique (item, level) key, so concurrent sweeps and retried tasks never double a level.
+    """
+    from ..tasks import escalate_items as escalate_items_task
+
+    now = now or timezone.now()
+    ids = list(
+        WorkItem.objects.filter(next_escalation_at__lte=now, status__in=OPEN_STATUSES)
+        .order_by("next_escalation_at")
+        .values_list("pk", flat=True)
+    )
+    chunks = [ids[i : i + SWEEP_CHUNK] for i in range(0, len(ids), SWEEP_CHUNK)]
+    if fan_out and len(chunks) > 1:
+        for chunk in chunks:
+            transaction.on_commit(lambda chunk=chunk: escalate_items_task.delay(chunk, now.isoformat()))
+        return len(ids)
+    return sum(escalate_items(item_ids=chunk, now=now) for chunk in chunks)
+
+
+def escalate_items(*, item_ids: list[int], now: datetime) -> int:
+    done = 0
+    for item_id in item_ids:
+        try:
+            done += escalate_item(item_id=item_id, now=now)
+        except Exception:  # one broken item must not stop the others
+            logger.exception("escalating work item %s failed", item_id)
+    return done
+
+
+@transaction.atomic
+def escalate_item(*, item_id: int, now: datetime) -> int:
+    """Fire every escalation level of one item that is due at ``now``; returns the levels fired."""
+    try:
+        item = (
+            WorkItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("assignee", "run__version")
+            .get(pk=item_id)
+        )
+    except WorkItem.DoesNotExist:
+        return 0  # gone, or another sweep holds it right now
+    fired = 0
+    levels = _levels(item.run.version)
+    while item.is_open and item.next_escalation_at is not None and item.next_escalation_at <= now:
+        level = next((row for row in levels if int(row[0]) > item.escalation_level), None)
+        if level is None:
+            item.next_escalation_at = None
+            break
+        number, target = int(level[0]), level[1]
+        recipients = _recipients(item, target)
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    work_item=item, level=number, target=target, created_at=now, due_at=item.due_at
+                )
+        except IntegrityError:
+            escalation = None  # fired by another sweep already (SQLite has no row locks)
+        if escalation is not None:
+            escalation.recipients.set(recipients)
+            for person in recipients:
+                _notify(
+                    user=person,
+                    kind=NotificationKind.ESCALATION,
+                    key=f"escalation:{escalation.pk}:{person.pk}",
+                    item=item,
+                    escalation=escalation,
+                    subject_en=f"Overdue (level {number}): {item.title_en}",
+                    subject_zh=f"超时升级（第 {number} 级）：{item.title_zh or item.title_en}",
+                    at=now,
+                )
+            fired += 1
+        item.escalation_level = number
+        item.next_escalation_at = _next_escalation(item.due_at, levels, number)
+    WorkItem.objects.filter(pk=item.pk).update(
+        escalation_level=item.escalation_level, next_escalation_at=item.next_escalation_at
+    )
+    return fired
+
+
+def _department_head(department_id: int | None):
+    departments = {d.pk: d for d in Department.objects.select_related("head")}
+    node = departments.get(department_id)
+    while node is not None:
+        if node.head_id and node.head.is_active:
+            return node.head
+        node = departments.get(node.parent_id)
+    return None
+
+
+def _directors():
+    return list(get_user_model().objects.filter(groups__name=Role.OPERATIONS_DIRECTOR, is_active=True).order_by("pk"))
+
+
+def _recipients(item: WorkItem, target: str) -> list:
+    people = []
+    if target == EscalationTarget.SUPERVISOR:
+        if item.assignee_id and item.assignee.supervisor_id and item.assignee.supervisor.is_active:
+            people = [item.assignee.supervisor]
+        else:
+            head = _department_head(item.department_id)  # nobody took it: the department's head
+            people = [head] if head else []
+    elif target == EscalationTarget.DEPARTMENT_HEAD:
+        head = _department_head(item.department_id)
+        people = [head] if head else []
+    if not people:
+        people = _directors()
+    return people
+
+
+# Notifications
+# ------------------------------------------------------------------------------
+
+
+def _notify(*, user, kind, key, item=None, escalation=None, subject_en, subject_zh, at) -> Notification | None:
+    from ..tasks import notification_email as notification_email_task
+
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=user,
+                kind=kind,
+                key=key,
+                work_item=item,
+                escalation=escalation,
+                subject_en=subject_en[:300],
+                subject_zh=subject_zh[:300],
+                created_at=at,
+            )
+    except IntegrityError:
+        return None  # already notified
+    if user.email:
+        transaction.on_commit(lambda: _enqueue(notification_email_task, notification.pk))
+    return notification
+
+
+def _enqueue(task, *args):
+    """Send a Celery task after commit; a broker that is down must not fail the finished request
+    (the row is stored, and ``notifications_resend`` picks up what was never e-mailed)."""
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.exception("could not queue %s%r", task.name, args)
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Send a notification's e-mail once (the row remembers it was sent)."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils import translation
+
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.emailed_at is not None:
+            return False
+        user = notification.user
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = notification.subject
+            link = reverse("work:item-detail", args=[notification.work_item_id]) if notification.work_item_id else ""
+            body = _("%(subject)s\n\nOpen it in OpsFlow: %(link)s") % {"subject": subject, "link": link}
+        send_mail(subject, body, None, [user.email])
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+@transaction.atomic
+def notifications_mark_read(*, user, ids: list[int] | None = None, at=None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=_now(at))
+
+
+def notifications_resend(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again the e-mails of notifications that were never sent (lost message, broker down)."""
+    from ..tasks import notification_email as notification_email_task
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True, created_at__lte=cutoff, created_at__gte=cutoff - timedelta(days=2)
+        )
+        .exclude(user__email="")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        _enqueue(notification_email_task, pk)
+    return len(ids)

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from processes import demo
+from processes.models import Escalation, WorkItem
+from processes.services import execution
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def standards(org):
+    demo.load_processes()
+
+
+def test_start_a_run_by_external_id_twice_returns_the_same_run(api, users, standards):
+    client = api(users["sales"])
+    first = client.post("/api/v1/work/runs/", {"process": "order-processing", "external_id": "SO-9"}, format="json")
+    assert first.status_code == 201, first.json()
+    again = client.post("/api/v1/work/runs/", {"process": "order-processing", "external_id": "SO-9"}, format="json")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    items = first.json()["items"]
+    assert [(i["position"], i["status"]) for i in items] == [(1, "done"), (2, "open")]
+
+
+def test_list_claim_and_complete_a_task_and_complete_twice_is_409(api, users, standards):
+    client = api(users["sales"])
+    run = client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json").json()
+    inbox = client.get("/api/v1/work/items/?inbox=true").json()["results"]
+    assert [i["title_en"] for i in inbox] == ["Sales reviews the order"]
+    pk = inbox[0]["id"]
+    claimed = client.post(f"/api/v1/work/items/{pk}/claim/")
+    assert claimed.status_code == 200 and claimed.json()["status"] == "claimed"
+    done = client.post(f"/api/v1/work/items/{pk}/complete/", {"checks": ["Identity checked"]}, format="json")
+    assert done.status_code == 200 and done.json()["checks_failed"] == 2
+    again = client.post(f"/api/v1/work/items/{pk}/complete/", {}, format="json")
+    assert again.status_code == 409 and "already completed" in again.json()["detail"]
+    assert WorkItem.objects.filter(run_id=run["id"], position=3).count() == 1
+
+
+def test_unknown_check_is_400(api, users, standards):
+    client = api(users["sales"])
+    client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json")
+    pk = client.get("/api/v1/work/items/?inbox=true").json()["results"][0]["id"]
+    response = client.post(f"/api/v1/work/items/{pk}/complete/", {"checks": ["made up"]}, format="json")
+    assert response.status_code == 400 and "checks" in response.json()
+
+
+def test_a_client_reports_an_automatic_step(api, users, standards, departments):
+    from processes.models import StandardVersion
+    from processes.services import standards as standard_services
+
+    published = StandardVersion.objects.get(process__code="order-processing")
+    draft = standard_services.version_new_draft(version=published, user=users["specialist"])
+    steps = [{"key": s.key, **{n: getattr(s, n) for n in standard_services.STEP_FIELDS}} for s in draft.steps.all()]
+    steps[2]["automatic"] = True  # stock confirmed by the warehouse system
+    standard_services.version_save(version=draft, user=users["specialist"], steps=steps)
+    standard_services.version_submit(version=draft, user=users["specialist"])
+    standard_services.version_approve(version=draft, user=users["manager"])
+    standard_services.version_publish(version=draft, user=users["manager"])
+    client = api(users["it"])
+    run = client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json").json()
+    review = WorkItem.objects.get(run_id=run["id"], position=2)
+    execution.item_complete(item=review, user=users["sales"])
+    stock = WorkItem.objects.get(run_id=run["id"], position=3)
+    assert stock.automatic and stock not in list(WorkItem.objects.filter(assignee=users["warehouse"]))
+    assert api(users["warehouse"]).post(f"/api/v1/work/items/{stock.pk}/complete/").status_code == 403
+    reported = client.post(f"/api/v1/work/items/{stock.pk}/report/")
+    assert reported.status_code == 200 and reported.json()["status"] == "done"
+    assert WorkItem.objects.get(run_id=run["id"], position=4).status == "open"
+
+
+def test_other_department_cannot_see_or_complete_over_the_api(api, users, standards):
+    api(users["sales"]).post("/api/v1/work/runs/", {"process": "order-processing"}, format="json")
+    pk = WorkItem.objects.get(position=2).pk
+    client = api(users["cs"])
+    assert client.get(f"/api/v1/work/items/{pk}/").status_code == 404
+    assert client.post(f"/api/v1/work/items/{pk}/complete/").status_code == 404
+    assert client.get("/api/v1/work/items/").json()["results"] == []
+
+
+def test_escalations_and_notifications_are_readable(api, users, standards):
+    start = timezone.now() - timedelta(days=2)
+    from processes.models import StandardVersion
+
+    version = StandardVersion.objects.get(process__code="order-processing")
+    execution.run_start(version=version, user=users["sales"], at=start)
+    execution.escalation_sweep()
+    assert Escalation.objects.count() == 1
+    escalations = api(users["manager"]).get("/api/v1/work/escalations/").json()["results"]
+    assert [(e["level"], e["target"]) for e in escalations] == [(1, "supervisor")]
+    notes = api(users["manager"]).get("/api/v1/work/notifications/").json()["results"]
+    assert len(notes) == 1 and notes[0]["read_at"] is None
+    marked = api(users["manager"]).post("/api/v1/work/notifications/mark-read/", {}, format="json")
+    assert marked.json() == {"marked": 1}
+    assert api(users["sales"]).get("/api/v1/work/notifications/").json()["results"] == []
