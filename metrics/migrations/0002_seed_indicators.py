@@ -1,0 +1,63 @@
+from django.db import migrations
+
+INDICATORS = [
+    # code, English, Chinese, unit, direction, source, computation, definition (en), definition (zh)
+    ("cycle-time", "Average processing time", "平均处理时长", "h", "lower", "computed", "cycle_time",
+     "Mean hours from the start of a run to the end of its last step, over runs finished in the period.",
+     "期间内完成的运行，从发起到最后一步完成的平均小时数。"),
+    ("step-time", "Average step time", "平均步骤时长", "h", "lower", "computed", "step_time",
+     "Mean hours from a step's creation to its completion, over manual steps finished in the period.",
+     "期间内完成的人工步骤，从创建到完成的平均小时数。"),
+    ("waiting-time", "Average waiting time", "平均等待时长", "h", "lower", "computed", "waiting_time",
+     "Mean hours a step waited before someone started it (created to claimed), over steps finished in the period.",
+     "期间内完成的步骤在被认领前等待的平均小时数（创建到认领）。"),
+    ("working-time", "Average working time", "平均作业时长", "h", "lower", "computed", "working_time",
+     "Mean hours from claiming a step to completing it, over steps finished in the period.",
+     "期间内完成的步骤从认领到完成的平均小时数。"),
+    ("on-time-rate", "On-time rate of steps", "步骤按时完成率", "%", "higher", "computed", "on_time_rate",
+     "Share of steps with a time limit finished in the period that finished by their deadline.",
+     "期间内完成且有时限的步骤中，在截止时间前完成的比例。"),
+    ("run-on-time-rate", "On-time rate of runs", "运行按时完成率", "%", "higher", "computed", "run_on_time_rate",
+     "Share of runs finished in the period in which every step finished by its deadline.",
+     "期间内完成的运行中，每个步骤都按时完成的比例。"),
+    ("escalation-rate", "Escalation rate", "升级率", "%", "lower", "computed", "escalation_rate",
+     "Share of steps created in the period that were escalated at least once.",
+     "期间内创建的步骤中，至少升级过一次的比例。"),
+    ("exception-rate", "Exception rate", "异常率", "%", "lower", "computed", "exception_rate",
+     "Share of runs started in the period on which an exception was reported.",
+     "期间内发起的运行中，上报过异常的比例。"),
+    ("error-rate", "Information error rate", "信息错误率", "%", "lower", "computed", "error_rate",
+     "Share of quality checks not ticked, over the checks of steps finished in the period.",
+     "期间内完成的步骤的质量检查项中，未通过的比例。"),
+    ("throughput", "Throughput", "处理量", "runs", "higher", "computed", "throughput",
+     "Number of runs finished in the period.", "期间内完成的运行数量。"),
+    ("backlog", "Open backlog", "积压工作", "steps", "lower", "computed", "backlog",
+     "Steps still open at the end of the period.", "期末仍未完成的步骤数量。"),
+    ("complaint-rate", "Customer complaint rate", "客户投诉率", "%", "lower", "measured", "",
+     "Complaints received in the period per 100 orders delivered, from the customer-service system.",
+     "期间内每 100 笔已交付订单收到的投诉数，数据来自客服系统。"),
+    ("customer-satisfaction", "Customer satisfaction", "客户满意度", "points", "higher", "measured", "",
+     "Average satisfaction score (1-5) of customers surveyed in the period.",
+     "期间内受访客户的平均满意度评分（1-5 分）。"),
+]
+
+
+def forward(apps, schema_editor):
+    Indicator = apps.get_model("metrics", "Indicator")
+    for code, en, zh, unit, direction, source, computation, def_en, def_zh in INDICATORS:
+        Indicator.objects.get_or_create(
+            code=code,
+            defaults=dict(
+                name_en=en, name_zh=zh, unit=unit, direction=direction, source=source, computation=computation,
+                definition_en=def_en, definition_zh=def_zh,
+            ),
+        )
+
+
+def backward(apps, schema_editor):
+    apps.get_model("metrics", "Indicator").objects.filter(code__in=[row[0] for row in INDICATORS]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("metrics", "0001_initial")]
+    operations = [migrations.RunPython(forward, backward)]

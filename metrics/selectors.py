@@ -1,0 +1,166 @@
+"""Read side of metrics: indicator values per process and period, aggregated in the database."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Avg, Count, FloatField, Q, Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from processes import access
+
+from .choices import Computation, Source
+from .models import Evaluation, Indicator, Measurement
+
+HOUR = Decimal(3600)
+
+
+@dataclass
+class Value:
+    """An indicator's value over a period, with what a significance test needs."""
+
+    value: Decimal | None
+    n: int | None = None  # observations (runs, steps, checks, cases)
+    numerator: int | None = None  # for rates: the cases counted
+    std: float | None = None  # for means: the sample standard deviation
+    source: str = ""
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the site's time zone."""
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def _decimal(value, scale=Decimal(1)) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(str(value)) / scale).quantize(Decimal("0.0001"))
+
+
+def _mean(qs, field, scale=HOUR) -> Value:
+    """Mean and sample standard deviation in one pass (sum of squares as floats: no integer overflow,
+    and the same SQL on SQLite and PostgreSQL)."""
+    as_float = Cast(field, FloatField())
+    row = qs.aggregate(n=Count(field), mean=Avg(field), squares=Sum(as_float * as_float))
+    n = row["n"]
+    if not n:
+        return Value(None, 0, source=Source.COMPUTED)
+    std = None
+    if n > 1:
+        mean = float(row["mean"])
+        variance = max(0.0, (row["squares"] - n * mean * mean) / (n - 1))
+        std = math.sqrt(variance) / float(scale)
+    return Value(_decimal(row["mean"], scale), n, std=std, source=Source.COMPUTED)
+
+
+def _rate(total: int, counted: int) -> Value:
+    if not total:
+        return Value(None, 0, 0, source=Source.COMPUTED)
+    return Value(_decimal(Decimal(counted) * 100 / Decimal(total)), total, counted, source=Source.COMPUTED)
+
+
+def computed_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
+    from processes.models import Run, WorkItem
+
+    lo, hi = period_bounds(start, end)
+    runs = Run.objects.filter(version__process_id=process_id)
+    steps = WorkItem.objects.filter(run__version__process_id=process_id, kind="step", automatic=False)
+    finished_steps = steps.filter(finished_at__gte=lo, finished_at__lt=hi, status="done")
+    kind = indicator.computation
+    if kind == Computation.CYCLE_TIME:
+        return _mean(runs.filter(finished_at__gte=lo, finished_at__lt=hi, status="done"), "cycle_seconds")
+    if kind == Computation.STEP_TIME:
+        return _mean(finished_steps, "duration_seconds")
+    if kind == Computation.WAITING_TIME:
+        return _mean(finished_steps, "waiting_seconds")
+    if kind == Computation.WORKING_TIME:
+        return _mean(finished_steps, "working_seconds")
+    if kind == Computation.ON_TIME_RATE:
+        row = finished_steps.filter(on_time__isnull=False).aggregate(
+            n=Count("id"), k=Count("id", filter=Q(on_time=True))
+        )
+        return _rate(row["n"], row["k"])
+    if kind == Computation.RUN_ON_TIME_RATE:
+        row = runs.filter(finished_at__gte=lo, finished_at__lt=hi, status="done").aggregate(
+            n=Count("id"), k=Count("id", filter=Q(on_time=True))
+        )
+        return _rate(row["n"], row["k"])
+    if kind == Computation.ESCALATION_RATE:
+        row = (
+            steps.filter(created_at__gte=lo, created_at__lt=hi)
+            .exclude(status="cancelled")
+            .aggregate(n=Count("id"), k=Count("id", filter=Q(escalation_level__gt=0)))
+        )
+        return _rate(row["n"], row["k"])
+    if kind == Computation.EXCEPTION_RATE:
+        row = runs.filter(started_at__gte=lo, started_at__lt=hi).aggregate(
+            n=Count("id"), k=Count("id", filter=Q(has_exception=True))
+        )
+        return _rate(row["n"], row["k"])
+    if kind == Computation.ERROR_RATE:
+        row = finished_steps.aggregate(n=Sum("checks_total"), k=Sum("checks_failed"))
+        return _rate(row["n"] or 0, row["k"] or 0)
+    if kind == Computation.THROUGHPUT:
+        n = runs.filter(finished_at__gte=lo, finished_at__lt=hi, status="done").count()
+        return Value(Decimal(n), None, source=Source.COMPUTED)
+    if kind == Computation.BACKLOG:
+        n = (
+            steps.filter(created_at__lt=hi)
+            .exclude(status="cancelled")
+            .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=hi))
+            .count()
+        )
+        return Value(Decimal(n), None, source=Source.COMPUTED)
+    raise ValueError(f"unknown computation {kind!r}")
+
+
+def measured_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
+    """Measurements that lie inside the period, pooled: weighted by their observations when known."""
+    rows = list(
+        Measurement.objects.filter(
+            indicator=indicator, process_id=process_id, period_start__gte=start, period_end__lte=end
+        ).values_list("value", "sample_size", "numerator")
+    )
+    if not rows:
+        return Value(None, source=Source.MEASURED)
+    if all(n for _, n, _ in rows):
+        total = sum(n for _, n, _ in rows)
+        value = sum(v * n for v, n, _ in rows) / total
+        counted = sum(k for _, _, k in rows) if all(k is not None for _, _, k in rows) else None
+        return Value(_decimal(value), total, counted, source=Source.MEASURED)
+    return Value(_decimal(sum(v for v, _, _ in rows) / len(rows)), None, source=Source.MEASURED)
+
+
+def indicator_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
+    """Computed from runs when the period has runs; otherwise the imported or entered measurements
+    (the baseline before OpsFlow ran the process usually comes from there)."""
+    if indicator.source == Source.COMPUTED:
+        value = computed_value(indicator, process_id, start, end)
+        if value.value is not None and (value.n is None or value.n > 0):
+            return value
+    return measured_value(indicator, process_id, start, end)
+
+
+def evaluation_list(*, user):
+    qs = Evaluation.objects.select_related("process", "process__department", "created_by")
+    return access.scope_queryset(user, qs, field="process__department")
+
+
+def evaluation_get(*, user, pk):
+    from django.shortcuts import get_object_or_404
+
+    qs = evaluation_list(user=user).prefetch_related("rows__indicator")
+    return get_object_or_404(qs, pk=pk)
+
+
+def measurement_list(*, user):
+    qs = Measurement.objects.select_related("indicator", "process")
+    return access.scope_queryset(user, qs, field="process__department")
