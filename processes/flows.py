@@ -44,8 +44,8 @@ class RunFlow(flow.Flow):
     end = flow.End().Annotation(title=_("Run finished"))
     # fmt: on
 
-    def start_run(self, activation, *, steps, run_id):
-        activation.process.data = {"steps": steps, "next": 0, "run": run_id}
+    def start_run(self, activation, *, steps, run_id, levels):
+        activation.process.data = {"steps": steps, "next": 0, "run": run_id, "levels": levels}
         return activation.process
 
     def first_step(self, activation):

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from .. import access
 from ..calendar import deadline
@@ -114,6 +114,8 @@ def _step_specs(version: StandardVersion, run_department_id: int) -> list[dict]:
             "limit": str(step.time_limit) if step.time_limit is not None else None,
             "unit": step.time_unit,
             "automatic": step.automatic,
+            "checks": step.checks_en.strip(),
+            "checks_zh": step.checks_zh.strip(),
         }
         for step in version.steps.all()
     ]
@@ -159,10 +161,9 @@ def run_start(
         return Run.objects.get(version=version, external_id=external_id), False
     token = _clock.set(at)
     try:
-        process = RunFlow.start.run(steps=steps, run_id=run.pk)
-        process.data["levels"] = _levels(version)
+        process = RunFlow.start.run(steps=steps, run_id=run.pk, levels=_levels(version))
         process.artifact = run
-        process.save(update_fields=["data", "artifact_content_type", "artifact_object_id"])
+        process.save(update_fields=["artifact_content_type", "artifact_object_id"])
         run.flow_process_id = process.pk
         run.save(update_fields=["flow_process", "updated_at"])
         # the trigger: leading automatic steps are done by the start itself
@@ -197,15 +198,10 @@ def step_task_created(*, activation) -> WorkItem:
         automatic=spec["automatic"],
         created_at=at,
         due_at=due,
-        next_escalation_at=_next_escalation(due, process.data.get("levels", _levels_of_run(process)), 0),
+        next_escalation_at=_next_escalation(due, process.data["levels"], 0),
     )
     item.save()
     return item
-
-
-def _levels_of_run(process) -> list[list]:
-    run = Run.objects.select_related("version").get(pk=process.data["run"])
-    return _levels(run.version)
 
 
 def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> datetime | None:
@@ -350,14 +346,24 @@ def item_report_done(*, item: WorkItem, user, at=None) -> WorkItem:
     return _complete(item=item, user=user, at=_now(at), checks=None, note="", automatic=True)
 
 
-def _apply_completion(item, user, at, checks, note, automatic):
+def _expected_checks(item, activation) -> list[str]:
+    """The step's quality checks (in the active language), from the run's copy of its steps."""
+    if activation is None or not item.step_id:
+        return item.step.checks if item.step_id else []
+    spec = activation.process.data["steps"][item.position - 1]
+    from ..models.base import is_chinese
+
+    text = (spec.get("checks_zh") if is_chinese() else "") or spec.get("checks", "")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _apply_completion(item, user, at, checks, note, automatic, expected):
     if not item.is_open:
         raise Conflict(_("This work was already completed."))
     if not automatic and not can_complete(user, item):
         if item.assignee_id and item.assignee_id != user.pk:
             raise Conflict(_("%(name)s is doing this work.") % {"name": item.assignee.display_name})
         raise PermissionDenied(_("This work is for another role or department."))
-    expected = item.step.checks if item.step_id else []
     ticked = [c for c in (checks or []) if c in expected]
     unknown = [c for c in (checks or []) if c not in expected]
     if unknown:
@@ -389,8 +395,10 @@ def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
     token = _clock.set(at)
     try:
         with _locked(item) as (item, activation):
-            _apply_completion(item, user, at, checks, note, automatic)
-            if activation is not None:
+            _apply_completion(item, user, at, checks, note, automatic, _expected_checks(item, activation))
+            if activation is None:
+                _finish_run_if_done(item.run_id, at)
+            else:
                 process = activation.process
                 process.data["next"] = item.position
                 process.save(update_fields=["data"])
@@ -398,7 +406,8 @@ def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
                     activation.assign(user)
                 activation.start(None)
                 activation.execute()
-            _finish_run_if_done(item.run_id, at)
+                if process.status == PROCESS.DONE:  # the flow reached its end: close the run
+                    _finish_run_if_done(item.run_id, at)
     finally:
         _clock.reset(token)
     return item
