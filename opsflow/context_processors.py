@@ -5,7 +5,21 @@ from .site import menu_for
 
 def site(request):
     user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     return {
         "site_name": settings.SITE_NAME,
-        "menu": menu_for(user, request.path) if user is not None and user.is_authenticated else [],
+        "menu": menu_for(user, request.path) if signed_in else [],
+        "calendar_gaps": calendar_gaps() if signed_in else [],
     }
+
+
+def calendar_gaps() -> list[int]:
+    """Years whose official holidays are unknown while deadlines may fall in them: this year, and
+    next year from November on (when the State Council publishes it)."""
+    from django.utils import timezone
+
+    from processes import calendar
+
+    today = timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return calendar.unknown_years(years)

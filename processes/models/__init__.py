@@ -1,8 +1,10 @@
+from .calendar import CalendarDay
 from .execution import Escalation, Notification, Run, RunProcess, WorkItem
 from .org import Department, User
 from .standards import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
 
 __all__ = [
+    "CalendarDay",
     "Escalation",
     "Notification",
     "Run",
