@@ -116,7 +116,8 @@ def main():
 
     print(f"database: {connection.vendor}; runs seeded: {2 * args.runs} in {seeded:.1f} s")
     print(
-        f"service layer: {service_rate:.0f} completions/s (1 process); median {statistics.median(durations) * 1000:.1f} ms, "
+        f"service layer: {service_rate:.0f} completions/s (1 process); "
+        f"median {statistics.median(durations) * 1000:.1f} ms, "
         f"p95 {ms(durations, 95):.1f} ms; queries per completion: median {statistics.median(queries):.0f}, "
         f"max {max(queries)}"
     )

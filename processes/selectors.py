@@ -107,6 +107,15 @@ def history_for_version(version):
     return _with_changes(records)
 
 
+def history_for_run(run):
+    """The audit trail of a run and its work items: who claimed, reassigned, completed what, and when."""
+    from .models import Run, WorkItem
+
+    records = list(Run.history.filter(id=run.pk).select_related("history_user"))
+    records += list(WorkItem.history.filter(run_id=run.pk).select_related("history_user"))
+    return _with_changes(records)
+
+
 def history_for_process(process):
     from .models import Process
 

@@ -138,6 +138,7 @@ class RunDetailView(CapabilityRequiredMixin, TemplateView):
             s for s in run.version.steps.select_related("department") if s.position not in reached
         ]
         context["now"] = timezone.now()
+        context["history"] = selectors.history_for_run(run)
         return context
 
 

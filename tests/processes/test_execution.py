@@ -263,3 +263,16 @@ def test_two_users_completing_at_once_one_wins_on_postgresql(org):
         thread.join()
     assert sorted(outcomes) == ["conflict", "ok"]
     assert WorkItem.objects.filter(run=run, position=3).count() == 1
+
+
+def test_run_page_shows_timeline_and_audit_trail(standards, users, client):
+    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    review = _open_item(run)
+    execution.item_claim(item=review, user=users["sales"], at=T0 + timedelta(minutes=5))
+    execution.item_complete(item=review, user=users["sales"], at=T0 + timedelta(hours=3))
+    client.force_login(users["manager"])
+    html = client.get(f"/work/runs/{run.pk}/").content.decode()
+    assert "Sales reviews the order" in html and "late" in html  # 3 h against a 2 h limit
+    assert "Warehouse confirms stock" in html and "Logistics hands off to the courier" in html  # pending
+    assert "Audit trail" in html and "Min Wang" in html
+    assert html.count("In progress") >= 1
