@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class MetricsConfig(AppConfig):
     name = "metrics"
     verbose_name = _("Metrics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .indicators import ensure_seed_indicators
+
+        post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")

@@ -69,5 +69,21 @@
     }
   });
 
-  document.querySelectorAll("[data-formset]").forEach(renumber);
+  // After a failed save the rows come back in their original order with the positions the user
+  // chose: put them in that order before numbering, so a move is never lost.
+  function sortByOrder(container) {
+    var list = rows(container);
+    var keyed = list.map(function (row, index) {
+      var order = row.querySelector("input[name$='-ORDER']");
+      var value = order && order.value !== "" ? parseInt(order.value, 10) : Infinity;
+      return { row: row, value: isNaN(value) ? Infinity : value, index: index };
+    });
+    keyed.sort(function (a, b) { return a.value - b.value || a.index - b.index; });
+    keyed.forEach(function (entry) { container.appendChild(entry.row); });
+  }
+
+  document.querySelectorAll("[data-formset]").forEach(function (container) {
+    sortByOrder(container);
+    renumber(container);
+  });
 })();
