@@ -64,6 +64,7 @@ class Page:
         self.errors = []
         self.foreign = []
         host = urlparse(base_url).hostname
+
         def console(msg):
             # a form sent back with its errors answers 400 on purpose; Chromium logs that as an error
             if msg.type == "error" and "status of 400" not in msg.text:
