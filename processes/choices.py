@@ -57,6 +57,8 @@ class RunStatus(models.TextChoices):
 class WorkKind(models.TextChoices):
     STEP = "step", _("Process step")
     EXCEPTION = "exception", _("Exception follow-up")
+    PHASE = "phase", _("Project phase")
+    GATE = "gate", _("Phase gate")
 
 
 class WorkStatus(models.TextChoices):
@@ -70,3 +72,50 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     ASSIGNED = "assigned", _("Assigned to you")
     EXCEPTION = "exception", _("Exception reported")
+
+
+class ProjectPhase(models.TextChoices):
+    PREPARATION = "preparation", _("Preparation")
+    MAPPING = "mapping", _("Process mapping")
+    STANDARDS = "standards", _("Standard setting")
+    PILOT = "pilot", _("Pilot run")
+    ROLLOUT = "rollout", _("Full rollout")
+    ITERATION = "iteration", _("Continuous optimization")
+    CLOSED = "closed", _("Closed")
+
+
+class TeamRole(models.TextChoices):
+    LEAD = "lead", _("Project lead")
+    BUSINESS_BACKBONE = "business_backbone", _("Business backbone")
+    PROCESS_SPECIALIST = "process_specialist", _("Process specialist")
+    IT_SUPPORT = "it_support", _("IT support")
+
+
+class ProblemSource(models.TextChoices):
+    DATA = "data", _("Historical data")
+    INTERVIEW = "interview", _("Employee interview")
+    CUSTOMER = "customer", _("Customer feedback")
+
+
+class Level(models.TextChoices):
+    HIGH = "high", _("high")
+    MEDIUM = "medium", _("medium")
+    LOW = "low", _("low")
+
+
+class NoteKind(models.TextChoices):
+    INTERVIEW = "interview", _("Employee interview")
+    CUSTOMER = "customer", _("Customer feedback")
+
+
+class BottleneckKind(models.TextChoices):
+    BREAK_POINT = "break_point", _("Break point")
+    DUPLICATED = "duplicated", _("Duplicated step")
+    CHOKE_POINT = "choke_point", _("Resource choke point")
+    OTHER = "other", _("Other")
+
+
+class SuggestionState(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested by the system")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")

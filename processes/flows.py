@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.flow.views import UpdateProcessView
+from viewflow.workflow.models import Process as FlowProcess
 
 from .models import RunProcess
 
@@ -62,3 +63,88 @@ class RunFlow(flow.Flow):
         from .services.execution import step_task_created
 
         step_task_created(activation=activation)
+
+
+class ProjectProcess(FlowProcess):
+    """viewflow's process row of an improvement project (proxy: the project's facts live on the project)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("project process")
+        verbose_name_plural = _("project processes")
+        app_label = "processes"
+
+
+class ProjectFlow(flow.Flow):
+    """The six phases of an improvement project: each phase is work for the lead, then a manager's gate."""
+
+    process_class = ProjectProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Improvement project")
+
+    # fmt: off
+    start = (
+        flow.StartHandle(this.start_project)
+        .Annotation(title=_("Start a project"))
+        .Next(this.phase_work, task_data=this.first_phase)
+    )
+    phase_work = (
+        flow.View(UpdateProcessView.as_view(fields=[]))
+        .Annotation(title=_("Work on the phase"), description=_("The lead delivers what the phase asks for."))
+        .onCreate(this.work_created)
+        .Next(this.phase_gate, task_data=this.same_phase)
+    )
+    phase_gate = (
+        flow.View(UpdateProcessView.as_view(fields=[]))
+        .Annotation(title=_("Phase gate"), description=_("A manager checks the deliverables and approves."))
+        .onCreate(this.gate_created)
+        .Next(this.decide)
+    )
+    decide = (
+        flow.If(this.approved)
+        .Annotation(title=_("Approved?"))
+        .Then(this.advance)
+        .Else(this.phase_work, task_data=this.same_phase)
+    )
+    advance = (
+        flow.If(this.more_phases)
+        .Annotation(title=_("More phases?"))
+        .Then(this.phase_work, task_data=this.next_phase)
+        .Else(this.end)
+    )
+    end = flow.End().Annotation(title=_("Project closed"))
+    # fmt: on
+
+    def start_project(self, activation, *, project_id):
+        activation.process.data = {"project": project_id, "phase": 0, "approved": False}
+        return activation.process
+
+    def first_phase(self, activation):
+        return {"phase": 0}
+
+    def same_phase(self, activation):
+        return {"phase": activation.process.data["phase"]}
+
+    def next_phase(self, activation):
+        activation.process.data["phase"] += 1
+        activation.process.save(update_fields=["data"])
+        return {"phase": activation.process.data["phase"]}
+
+    def approved(self, activation):
+        return bool(activation.process.data.get("approved"))
+
+    def more_phases(self, activation):
+        from .services.projects import PHASES
+
+        return activation.process.data["phase"] + 1 < len(PHASES)
+
+    def work_created(self, activation):
+        from .services.projects import phase_work_created
+
+        activation.process.data["phase"] = activation.task.data["phase"]
+        phase_work_created(activation=activation)
+
+    def gate_created(self, activation):
+        from .services.projects import gate_created
+
+        gate_created(activation=activation)

@@ -1,9 +1,27 @@
 from .calendar import CalendarDay
 from .execution import Escalation, Notification, Run, RunProcess, WorkItem
 from .org import Department, User
+from .projects import (
+    AsIsStep,
+    Bottleneck,
+    CurrentStateAnalysis,
+    Goal,
+    ImprovementProject,
+    Problem,
+    ProjectNote,
+    TeamMember,
+)
 from .standards import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
 
 __all__ = [
+    "AsIsStep",
+    "Bottleneck",
+    "CurrentStateAnalysis",
+    "Goal",
+    "ImprovementProject",
+    "Problem",
+    "ProjectNote",
+    "TeamMember",
     "CalendarDay",
     "Escalation",
     "Notification",

@@ -81,7 +81,17 @@ class WorkItem(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=WorkKind.choices, default=WorkKind.STEP)
-    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="items")
+    run = models.ForeignKey(
+        Run, verbose_name=_("run"), null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    project = models.ForeignKey(
+        "processes.ImprovementProject",
+        verbose_name=_("improvement project"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="work_items",
+    )
     step = models.ForeignKey(
         "processes.Step", verbose_name=_("step"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -152,6 +162,8 @@ class WorkItem(models.Model):
     # When the next escalation level falls due; empty when none is left or the chain was stopped
     # (completed or reassigned). The sweep reads only this column.
     next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    # the escalation levels that apply, copied when the work is created: [[level, target, after_hours], ...]
+    escalation_policy = models.JSONField(_("escalation policy"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

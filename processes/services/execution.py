@@ -199,6 +199,7 @@ def step_task_created(*, activation) -> WorkItem:
         created_at=at,
         due_at=due,
         next_escalation_at=_next_escalation(due, process.data["levels"], 0),
+        escalation_policy=process.data["levels"],
     )
     item.save()
     return item
@@ -397,7 +398,8 @@ def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
         with _locked(item) as (item, activation):
             _apply_completion(item, user, at, checks, note, automatic, _expected_checks(item, activation))
             if activation is None:
-                _finish_run_if_done(item.run_id, at)
+                if item.run_id:
+                    _finish_run_if_done(item.run_id, at)
             else:
                 process = activation.process
                 process.data["next"] = item.position
@@ -441,7 +443,7 @@ def exception_report(*, item: WorkItem, user, plan: ExceptionPlan, note: str = "
 
 def _exception_report(*, item, user, plan, note, at) -> WorkItem:
     run = item.run
-    if plan.version_id != run.version_id:
+    if run is None or plan.version_id != run.version_id:
         raise ValidationError({"plan": _("Choose one of this standard's exception plans.")})
     if not item.is_open:
         raise Conflict(_("This work is already finished."))
@@ -449,7 +451,7 @@ def _exception_report(*, item, user, plan, note, at) -> WorkItem:
         raise PermissionDenied(_("Only the person doing this work can report an exception on it."))
     department_id = plan.department_id or item.department_id
     due = deadline(at, plan.response_limit, plan.response_unit)
-    levels = _levels(run.version)
+    levels = item.escalation_policy
     follow_up = WorkItem(
         kind=WorkKind.EXCEPTION,
         run=run,
@@ -464,6 +466,7 @@ def _exception_report(*, item, user, plan, note, at) -> WorkItem:
         due_at=due,
         note=note,
         next_escalation_at=_next_escalation(due, levels, 0),
+        escalation_policy=levels,
     )
     if can_do_role(user, follow_up.role, department_id):
         follow_up.assignee = user
@@ -520,13 +523,13 @@ def escalate_item(*, item_id: int, now: datetime) -> int:
     try:
         item = (
             WorkItem.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("assignee", "run__version")
+            .select_related("assignee")
             .get(pk=item_id)
         )
     except WorkItem.DoesNotExist:
         return 0  # gone, or another sweep holds it right now
     fired = 0
-    levels = _levels(item.run.version)
+    levels = item.escalation_policy
     while item.is_open and item.next_escalation_at is not None and item.next_escalation_at <= now:
         level = next((row for row in levels if int(row[0]) > item.escalation_level), None)
         if level is None:

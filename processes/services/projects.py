@@ -1,0 +1,426 @@
+"""Improvement projects: the six phases, each a piece of work for the lead and a gate for a manager.
+
+ProjectFlow (viewflow) routes phase -> gate -> next phase; the work and the gates are ``WorkItem`` rows,
+so they reach the same inboxes, deadlines and escalation as the steps of a run. A gate passes only when
+the phase's deliverables are there (``phase_checklist``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow.workflow.status import STATUS
+
+from .. import access
+from ..calendar import deadline
+from ..choices import (
+    EscalationTarget,
+    ProjectPhase,
+    Role,
+    SuggestionState,
+    TimeUnit,
+    VersionStatus,
+    WorkKind,
+    WorkStatus,
+)
+from ..constants import MANAGE_PROJECT
+from ..models import (
+    Bottleneck,
+    CurrentStateAnalysis,
+    Goal,
+    ImprovementProject,
+    Problem,
+    ProjectNote,
+    TeamMember,
+    WorkItem,
+)
+from .execution import Conflict, _apply_completion, _audit, _clock, _guarded, _locked, _next_escalation, _now
+
+PHASES = [
+    ProjectPhase.PREPARATION,
+    ProjectPhase.MAPPING,
+    ProjectPhase.STANDARDS,
+    ProjectPhase.PILOT,
+    ProjectPhase.ROLLOUT,
+    ProjectPhase.ITERATION,
+]
+# project work escalates to the lead's supervisor at once, to the operations director a day later
+PROJECT_POLICY = [[1, EscalationTarget.SUPERVISOR, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR, "24"]]
+GATE_DAYS = 2
+
+
+def _require(user, project_or_department_id):
+    department_id = getattr(project_or_department_id, "department_id", project_or_department_id)
+    if not access.can(user, MANAGE_PROJECT, department_id):
+        raise PermissionDenied(_("Your role or department does not allow this."))
+
+
+# Deliverables
+# ------------------------------------------------------------------------------
+
+
+@dataclass
+class Deliverable:
+    label: str
+    done: bool
+    required: bool = True
+    detail: str = ""
+
+
+def phase_checklist(project: ImprovementProject, phase: str) -> list[Deliverable]:
+    """What the phase must deliver before its gate can pass (``required``), and what helps."""
+    processes = list(project.processes.all())
+    items: list[Deliverable] = []
+    if phase == ProjectPhase.PREPARATION:
+        items.append(Deliverable(gettext_lazy("A project lead"), project.lead_id is not None))
+        goals = project.goals.count()
+        items.append(Deliverable(gettext_lazy("At least one goal with a numeric target"), goals > 0, detail=str(goals)))
+        items.append(Deliverable(gettext_lazy("The processes the project covers"), bool(processes)))
+        items.append(Deliverable(gettext_lazy("A team with roles"), project.team.exists(), required=False))
+        items.append(
+            Deliverable(gettext_lazy("The current-state problem list"), project.problems.exists(), required=False)
+        )
+    elif phase == ProjectPhase.MAPPING:
+        analysed = set(project.analyses.filter(steps__isnull=False).values_list("process_id", flat=True))
+        with_bottlenecks = set(
+            project.bottlenecks.filter(state=SuggestionState.ACCEPTED).values_list("process_id", flat=True)
+        )
+        for process in processes:
+            items.append(
+                Deliverable(
+                    _("Current-state analysis (template 1) of %(process)s") % {"process": process},
+                    process.pk in analysed,
+                )
+            )
+            items.append(
+                Deliverable(_("Bottleneck table of %(process)s") % {"process": process}, process.pk in with_bottlenecks)
+            )
+    elif phase == ProjectPhase.STANDARDS:
+        for process in processes:
+            published = process.versions.filter(status=VersionStatus.PUBLISHED).exists()
+            items.append(Deliverable(_("A published standard for %(process)s") % {"process": process}, published))
+    elif phase == ProjectPhase.ITERATION:
+        from metrics.models import Evaluation
+
+        evaluated = Evaluation.objects.filter(process__in=processes).exists()
+        items.append(Deliverable(gettext_lazy("An effect evaluation (template 4)"), evaluated))
+    return items
+
+
+def missing_deliverables(project, phase) -> list[str]:
+    return [str(d.label) for d in phase_checklist(project, phase) if d.required and not d.done]
+
+
+# Projects
+# ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *,
+    user,
+    name_en,
+    department,
+    name_zh="",
+    strategic_goal_en="",
+    strategic_goal_zh="",
+    processes=(),
+    lead=None,
+    phase_days=10,
+    team=(),
+    at=None,
+) -> ImprovementProject:
+    """Create a project and start its flow: the preparation work lands in the lead's inbox."""
+    from ..flows import ProjectFlow
+
+    _require(user, department.pk)
+    project = ImprovementProject(
+        name_en=name_en,
+        name_zh=name_zh,
+        strategic_goal_en=strategic_goal_en,
+        strategic_goal_zh=strategic_goal_zh,
+        department=department,
+        lead=lead,
+        phase_days=phase_days,
+        created_by=user,
+    )
+    project.full_clean()
+    _audit(project, user).save()
+    project.processes.set(processes)
+    for member, role in team:
+        TeamMember.objects.get_or_create(project=project, user=member, role=role)
+    token = _clock.set(_now(at))
+    try:
+        process = ProjectFlow.start.run(project_id=project.pk)
+    finally:
+        _clock.reset(token)
+    ImprovementProject.objects.filter(pk=project.pk).update(flow_process=process)
+    project.flow_process = process
+    return project
+
+
+@transaction.atomic
+def project_update(*, project, user, processes=None, **fields) -> ImprovementProject:
+    _require(user, project)
+    if "department" in fields:
+        _require(user, fields["department"].pk)
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.full_clean()
+    _audit(project, user).save()
+    if processes is not None:
+        project.processes.set(processes)
+    return project
+
+
+def _work_item(*, project, kind, phase_index, at, title_en, title_zh, assignee=None, role, days):
+    due = deadline(at, Decimal(days), TimeUnit.WORKING_DAYS)
+    item = WorkItem(
+        kind=kind,
+        project=project,
+        position=phase_index + 1,
+        title_en=title_en,
+        title_zh=title_zh,
+        department_id=project.department_id,
+        role=role,
+        created_at=at,
+        due_at=due,
+        next_escalation_at=_next_escalation(due, PROJECT_POLICY, 0),
+        escalation_policy=PROJECT_POLICY,
+    )
+    if assignee is not None:
+        item.assignee = assignee
+        item.status = WorkStatus.CLAIMED
+        item.assigned_at = at
+    return item
+
+
+def phase_work_created(*, activation) -> WorkItem:
+    """ProjectFlow onCreate of ``phase_work``: the lead's work on the phase, with its deadline."""
+    project = ImprovementProject.objects.get(pk=activation.process.data["project"])
+    index = activation.task.data["phase"]
+    phase = PHASES[index]
+    at = _now()
+    if project.phase != phase:
+        ImprovementProject.objects.filter(pk=project.pk).update(phase=phase)
+    with _english():
+        title_en = f"Phase {index + 1}: {phase.label}"
+    with _chinese():
+        title_zh = f"阶段 {index + 1}：{phase.label}"
+    item = _work_item(
+        project=project,
+        kind=WorkKind.PHASE,
+        phase_index=index,
+        at=at,
+        title_en=f"{title_en} — {project.name_en}",
+        title_zh=f"{title_zh} — {project.name_zh or project.name_en}",
+        assignee=project.lead,
+        role=Role.PROCESS_SPECIALIST,
+        days=project.phase_days,
+    )
+    item.flow_task = activation.task
+    item.save()
+    return item
+
+
+def gate_created(*, activation) -> WorkItem:
+    """ProjectFlow onCreate of ``phase_gate``: a manager of the department approves the phase."""
+    project = ImprovementProject.objects.get(pk=activation.process.data["project"])
+    index = activation.task.data["phase"]
+    phase = PHASES[index]
+    with _english():
+        title_en = f"Approve phase {index + 1}: {phase.label}"
+    with _chinese():
+        title_zh = f"审批阶段 {index + 1}：{phase.label}"
+    item = _work_item(
+        project=project,
+        kind=WorkKind.GATE,
+        phase_index=index,
+        at=_now(),
+        title_en=f"{title_en} — {project.name_en}",
+        title_zh=f"{title_zh} — {project.name_zh or project.name_en}",
+        role=Role.MANAGER,
+        days=GATE_DAYS,
+    )
+    item.flow_task = activation.task
+    item.save()
+    return item
+
+
+def _english():
+    from django.utils import translation
+
+    return translation.override("en")
+
+
+def _chinese():
+    from django.utils import translation
+
+    return translation.override("zh-hans")
+
+
+def open_work(project) -> WorkItem | None:
+    return project.work_items.filter(status__in=[WorkStatus.OPEN, WorkStatus.CLAIMED]).order_by("id").first()
+
+
+@_guarded
+def phase_submit(*, project: ImprovementProject, user, note: str = "", at=None) -> WorkItem:
+    """The lead hands the phase to its gate (the deliverables are checked at the gate)."""
+    at = _now(at)
+    item = open_work(project)
+    if item is None or item.kind != WorkKind.PHASE:
+        raise Conflict(_("The phase is already waiting for its gate."))
+    if user.pk != project.lead_id and not access.can(user, MANAGE_PROJECT, project.department_id):
+        raise PermissionDenied(_("Only the project lead hands a phase to its gate."))
+    token = _clock.set(at)
+    try:
+        with _locked(item) as (item, activation):
+            if item.assignee_id is None:
+                item.assignee = user
+            _apply_completion(item, item.assignee, at, None, note, True, [])
+            item.completed_by = user
+            item.save(update_fields=["completed_by"])
+            if activation.task.status == STATUS.NEW:
+                activation.assign(user)
+            activation.start(None)
+            activation.execute()
+    finally:
+        _clock.reset(token)
+    return item
+
+
+@_guarded
+def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str = "", at=None) -> ImprovementProject:
+    """A manager passes the gate (the phase's deliverables must be complete) or sends the phase back."""
+    at = _now(at)
+    item = open_work(project)
+    if item is None or item.kind != WorkKind.GATE:
+        raise Conflict(_("No gate is waiting for a decision."))
+    if not access.has_role(user, Role.MANAGER, Role.OPERATIONS_DIRECTOR, Role.ADMIN) or not access.in_scope(
+        user, project.department_id
+    ):
+        raise PermissionDenied(_("A manager of the project's department decides the gate."))
+    if user.pk == project.lead_id:
+        raise PermissionDenied(_("You lead this project: another manager must pass its gates."))
+    phase = PHASES[item.position - 1]
+    if approve:
+        missing = missing_deliverables(project, phase)
+        if missing:
+            raise ValidationError([_("The gate cannot pass; missing: %(items)s.") % {"items": "; ".join(missing)}])
+    elif not note.strip():
+        raise ValidationError({"note": [_("Say what the phase still needs.")]})
+    token = _clock.set(at)
+    try:
+        with _locked(item) as (item, activation):
+            if item.assignee_id is None:
+                item.assignee = user
+                item.assigned_at = at
+            _apply_completion(item, user, at, None, note, True, [])
+            process = activation.process
+            process.data["approved"] = approve
+            process.data["phase"] = item.position - 1
+            process.save(update_fields=["data"])
+            if activation.task.status == STATUS.NEW:
+                activation.assign(user)
+            activation.start(None)
+            activation.execute()
+            if approve and item.position == len(PHASES):
+                ImprovementProject.objects.filter(pk=project.pk).update(phase=ProjectPhase.CLOSED)
+    finally:
+        _clock.reset(token)
+    project.refresh_from_db()
+    return project
+
+
+# Preparation and mapping content
+# ------------------------------------------------------------------------------
+
+
+def _save(obj, user):
+    obj.full_clean()
+    _audit(obj, user).save()
+    return obj
+
+
+@transaction.atomic
+def goal_save(*, project, user, goal: Goal | None = None, **fields) -> Goal:
+    _require(user, project)
+    goal = goal or Goal(project=project)
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    return _save(goal, user)
+
+
+@transaction.atomic
+def problem_save(*, project, user, problem: Problem | None = None, **fields) -> Problem:
+    _require(user, project)
+    problem = problem or Problem(project=project)
+    for name, value in fields.items():
+        setattr(problem, name, value)
+    return _save(problem, user)
+
+
+@transaction.atomic
+def note_save(*, project, user, **fields) -> ProjectNote:
+    _require(user, project)
+    return _save(ProjectNote(project=project, created_by=user, **fields), user)
+
+
+@transaction.atomic
+def team_member_add(*, project, user, member, role) -> TeamMember:
+    _require(user, project)
+    member_row, _created = TeamMember.objects.get_or_create(project=project, user=member, role=role)
+    return member_row
+
+
+@transaction.atomic
+def analysis_save(*, project, user, process, steps: list[dict], analysis=None, **fields) -> CurrentStateAnalysis:
+    """Save a template 1 row with its as-is steps (in order); any bad step stores nothing."""
+    _require(user, project)
+    if not project.processes.filter(pk=process.pk).exists():
+        raise ValidationError({"process": [_("Add the process to the project first.")]})
+    analysis = analysis or CurrentStateAnalysis.objects.filter(project=project, process=process).first()
+    analysis = analysis or CurrentStateAnalysis(project=project, process=process)
+    analysis.process = process
+    for name, value in fields.items():
+        setattr(analysis, name, value)
+    _save(analysis, user)
+    analysis.steps.all().delete()
+    errors = {}
+    from ..models import AsIsStep
+
+    for position, row in enumerate(steps, start=1):
+        step = AsIsStep(analysis=analysis, position=position, **row)
+        try:
+            step.full_clean()
+        except ValidationError as exc:
+            errors[f"steps[{position}]"] = exc.messages
+            continue
+        _audit(step, user).save()
+    if errors:
+        raise ValidationError(errors)
+    return analysis
+
+
+@transaction.atomic
+def bottleneck_save(*, project, user, bottleneck: Bottleneck | None = None, problems=None, **fields) -> Bottleneck:
+    _require(user, project)
+    bottleneck = bottleneck or Bottleneck(project=project)
+    for name, value in fields.items():
+        setattr(bottleneck, name, value)
+    _save(bottleneck, user)
+    if problems is not None:
+        bottleneck.problems.set(problems)
+    return bottleneck
+
+
+@transaction.atomic
+def bottleneck_decide(*, bottleneck: Bottleneck, user, accept: bool) -> Bottleneck:
+    _require(user, bottleneck.project)
+    bottleneck.state = SuggestionState.ACCEPTED if accept else SuggestionState.REJECTED
+    return _save(bottleneck, user)
