@@ -4,12 +4,13 @@ Every loader is idempotent: it creates what is missing and saves a row only when
 running ``loaddemo`` twice changes nothing (not even the audit trail).
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
 
 from .choices import EscalationTarget, Role, TimeUnit
-from .models import Department, Process, StandardVersion, User
+from .models import Department, ImprovementProject, Process, StandardVersion, User
 
 DEMO_PASSWORD = "demo"
 
@@ -438,13 +439,145 @@ def load_demo_runs():
     load_runs(_demo_users())
 
 
+def load_projects():
+    """The seed's improvement project: goals, team, problem list, and template 1's two rows."""
+    from metrics.models import Indicator
+
+    from .mapping import parse_flow
+    from .services import projects
+
+    if ImprovementProject.objects.filter(name_en="Order and complaint processes").exists():
+        return
+    users = _demo_users()
+    departments = {d.code: d for d in Department.objects.all()}
+    order = Process.objects.get(code="order-processing")
+    complaint = Process.objects.get(code="complaint-handling")
+    project = projects.project_create(
+        user=users["director"],
+        name_en="Order and complaint processes",
+        name_zh="订单与投诉流程优化",
+        strategic_goal_en="Faster, more accurate order fulfilment and fewer complaints as the online shop grows.",
+        strategic_goal_zh="随着线上商城扩张，让订单履约更快、更准确，并减少客户投诉。",
+        department=departments["head-office"],
+        processes=[order, complaint],
+        lead=users["specialist"],
+        team=[
+            (users["sales"], "business_backbone"),
+            (users["cs"], "business_backbone"),
+            (users["specialist"], "process_specialist"),
+            (users["it"], "it_support"),
+        ],
+    )
+    author = users["specialist"]
+    projects.goal_save(
+        project=project,
+        user=author,
+        indicator=Indicator.objects.get(code="cycle-time"),
+        process=order,
+        description_en="Cut order processing time by 20%",
+        description_zh="订单处理时长缩短 20%",
+        baseline_value=Decimal("7"),
+        target_kind="relative",
+        target_value=Decimal("-20"),
+    )
+    projects.goal_save(
+        project=project,
+        user=author,
+        indicator=Indicator.objects.get(code="complaint-rate"),
+        process=complaint,
+        description_en="Lower the customer complaint rate by 15%",
+        description_zh="客户投诉率降低 15%",
+        baseline_value=Decimal("12"),
+        target_kind="relative",
+        target_value=Decimal("-15"),
+    )
+    review_backlog = projects.problem_save(
+        project=project,
+        user=author,
+        process=order,
+        source="data",
+        severity="high",
+        description="Review backlog delays delivery (average review 4 h) / 审核积压导致发货延迟",
+    )
+    projects.problem_save(
+        project=project,
+        user=author,
+        process=complaint,
+        source="customer",
+        severity="medium",
+        description="No clear cross-department responsibility; customers wait 3 days / "
+        "跨部门职责不清，客户平均等待 3 天",
+    )
+    projects.note_save(
+        project=project,
+        user=author,
+        kind="interview",
+        date=date(2026, 6, 15),
+        subject="Sales team / 销售团队",
+        text="Reviewing an order means switching between several systems. / 审核订单需要在多个系统间切换。",
+    )
+    rows = [
+        (
+            order,
+            "Sales, Min Wang",
+            "customer orders -> manual review (avg 4 h) -> stock confirmation (2 h) -> logistics hand-off (1 h)",
+            ["客户下单", "人工审核", "库存确认", "物流对接"],
+            ["sales", "sales", "warehouse", "logistics"],
+            "Review backlog delays delivery",
+            "审核积压导致发货延迟",
+            "high",
+        ),
+        (
+            complaint,
+            "Customer service, Hui Liu",
+            "complaint registered -> forwarded to the department concerned (no time limit) -> handled "
+            "-> reply to customer (avg 3 days)",
+            ["投诉登记", "转交相关部门", "处理", "回复客户"],
+            ["customer-service", "sales", "sales", "customer-service"],
+            "No clear cross-department responsibility, low customer satisfaction",
+            "跨部门职责不清，客户满意度低",
+            "medium",
+        ),
+    ]
+    for process, owner, flow, names_zh, depts, pain_en, pain_zh, risk in rows:
+        steps = parse_flow(flow)
+        for step, name_zh, dept in zip(steps, names_zh, depts, strict=True):
+            step["name_zh"] = name_zh
+            step["department"] = departments[dept]
+        projects.analysis_save(
+            project=project,
+            user=author,
+            process=process,
+            owner=owner,
+            pain_points_en=pain_en,
+            pain_points_zh=pain_zh,
+            risk=risk,
+            steps=steps,
+        )
+    bottleneck = projects.bottleneck_save(
+        project=project,
+        user=author,
+        process=order,
+        kind="choke_point",
+        step="manual review",
+        evidence="Reviews pile up at the Sales desk: 4 h on average, 57% of the whole flow.",
+        proposed_fix="Review limit 2 h; merge order information and review into one system.",
+        problems=[review_backlog],
+    )
+    assert bottleneck.pk
+    projects.bottleneck_suggest(project=project, user=author)
+    # preparation is done and approved: the project is mapping now
+    projects.phase_submit(project=project, user=author)
+    projects.gate_decide(project=project, user=users["director"], approve=True)
+
+
 def load_metrics():
     from metrics import demo as metrics_demo
 
     metrics_demo.load()
 
 
-LOADERS = [load_organisation, load_processes, load_demo_runs, load_metrics]
+LOADERS = [load_organisation, load_processes, load_demo_runs, load_projects, load_metrics]
 
 
 def load_all():

@@ -166,7 +166,7 @@ def inbox_list(*, user, include_queue: bool = True):
         condition |= queue
     return (
         WorkItem.objects.filter(condition)
-        .select_related("run", "run__version__process", "department", "assignee")
+        .select_related("run", "run__version__process", "project", "department", "assignee")
         .order_by("due_at", "id")
     )
 
@@ -178,7 +178,15 @@ def work_item_get(*, user, pk):
     from .models import WorkItem
 
     qs = WorkItem.objects.select_related(
-        "run", "run__version", "run__version__process", "department", "assignee", "step", "exception_plan", "parent"
+        "run",
+        "run__version",
+        "run__version__process",
+        "project",
+        "department",
+        "assignee",
+        "step",
+        "exception_plan",
+        "parent",
     )
     scope = access.department_scope(user)
     if scope is not None:

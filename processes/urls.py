@@ -26,8 +26,23 @@ work = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
 ]
 
+projects = [
+    path("", views.ProjectListView.as_view(), name="list"),
+    path("new/", views.ProjectFormView.as_view(), name="create"),
+    path("<int:pk>/", views.ProjectDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ProjectFormView.as_view(), name="edit"),
+    path("<int:pk>/template1/", views.Template1View.as_view(), name="template1"),
+    path("<int:pk>/template1.<str:fmt>", views.Template1View.as_view(), name="template1-export"),
+    path("<int:pk>/analyses/new/", views.AnalysisFormView.as_view(), name="analysis-create"),
+    path("<int:pk>/analyses/<int:analysis_pk>/", views.AnalysisFormView.as_view(), name="analysis-edit"),
+    path("<int:pk>/event-log/", views.EventLogView.as_view(), name="event-log"),
+    path("<int:pk>/<slug:action>/", views.ProjectActionView.as_view(), name="action"),
+    path("<int:pk>/<slug:action>/<int:obj>/", views.ProjectActionView.as_view(), name="row-action"),
+]
+
 urlpatterns = [
     path("organisation/", views.OrganisationView.as_view(), name="org"),
     path("standards/", include((standards, "standards"))),
     path("work/", include((work, "work"))),
+    path("projects/", include((projects, "projects"))),
 ]

@@ -40,3 +40,13 @@ def api():
         return client
 
     return _api
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Each test starts in English (a request through LocaleMiddleware leaves its language active)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

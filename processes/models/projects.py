@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -27,7 +28,10 @@ class ImprovementProject(BilingualNameMixin, TimeStampedModel):
     )
     phase = models.CharField(_("phase"), max_length=20, choices=ProjectPhase.choices, default=ProjectPhase.PREPARATION)
     phase_days = models.PositiveSmallIntegerField(
-        _("working days per phase"), default=10, help_text=_("The deadline of each phase's work, in working days.")
+        _("working days per phase"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("The deadline of each phase's work, in working days."),
     )
     flow_process = models.OneToOneField(
         "viewflow.Process",
@@ -214,7 +218,9 @@ class AsIsStep(models.Model):
         related_name="+",
     )
     role = models.CharField(_("responsible role"), max_length=100, blank=True)
-    hours = models.DecimalField(_("time taken (h)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    hours = models.DecimalField(
+        _("time taken (h)"), max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     time_limit_known = models.BooleanField(_("has a time limit"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     history = HistoricalRecords()

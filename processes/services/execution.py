@@ -347,15 +347,22 @@ def item_report_done(*, item: WorkItem, user, at=None) -> WorkItem:
     return _complete(item=item, user=user, at=_now(at), checks=None, note="", automatic=True)
 
 
-def _expected_checks(item, activation) -> list[str]:
-    """The step's quality checks (in the active language), from the run's copy of its steps."""
-    if activation is None or not item.step_id:
-        return item.step.checks if item.step_id else []
-    spec = activation.process.data["steps"][item.position - 1]
-    from ..models.base import is_chinese
+def _expected_checks(item, activation) -> list[tuple[str, str]]:
+    """The step's quality checks as (English, Chinese) pairs, from the run's copy of its steps.
 
-    text = (spec.get("checks_zh") if is_chinese() else "") or spec.get("checks", "")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    A person may tick them in either language (the page shows the reader's); the result is stored
+    in English, so metrics never depend on the language of whoever completed the step.
+    """
+    if not item.step_id:
+        return []
+    if activation is not None:
+        spec = activation.process.data["steps"][item.position - 1]
+        en_text, zh_text = spec.get("checks", ""), spec.get("checks_zh", "")
+    else:
+        en_text, zh_text = item.step.checks_en, item.step.checks_zh
+    english = [line.strip() for line in en_text.splitlines() if line.strip()]
+    chinese = [line.strip() for line in zh_text.splitlines() if line.strip()]
+    return [(en, chinese[i] if i < len(chinese) else en) for i, en in enumerate(english)]
 
 
 def _apply_completion(item, user, at, checks, note, automatic, expected):
@@ -365,10 +372,11 @@ def _apply_completion(item, user, at, checks, note, automatic, expected):
         if item.assignee_id and item.assignee_id != user.pk:
             raise Conflict(_("%(name)s is doing this work.") % {"name": item.assignee.display_name})
         raise PermissionDenied(_("This work is for another role or department."))
-    ticked = [c for c in (checks or []) if c in expected]
-    unknown = [c for c in (checks or []) if c not in expected]
+    known = {text: en for en, zh in expected for text in (en, zh)}
+    unknown = [c for c in (checks or []) if c not in known]
     if unknown:
         raise ValidationError({"checks": _("Unknown check: %(check)s") % {"check": unknown[0]}})
+    ticked = list(dict.fromkeys(known[c] for c in (checks or [])))
     if not automatic and item.assignee_id is None:
         item.assignee = user
         item.assigned_at = at

@@ -424,3 +424,96 @@ def bottleneck_decide(*, bottleneck: Bottleneck, user, accept: bool) -> Bottlene
     _require(user, bottleneck.project)
     bottleneck.state = SuggestionState.ACCEPTED if accept else SuggestionState.REJECTED
     return _save(bottleneck, user)
+
+
+# Bottleneck suggestions
+# ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]:
+    """Propose bottleneck rows from the data; each suggestion is made once (its key is unique).
+
+    - break points: a hand-off to another department without a time limit (as-is steps marked
+      without a limit, and manual steps of the current standard without a limit);
+    - the as-is step with the largest share of the total time (40 % or more);
+    - from the runs: the department and role with the most open work and the longest waiting time.
+    """
+    from django.db.models import Avg, Count, Q
+
+    from ..models.execution import OPEN_STATUSES
+
+    _require(user, project)
+    made = []
+
+    def propose(process, kind, step, evidence, key):
+        row, created = Bottleneck.objects.get_or_create(
+            project=project,
+            suggestion_key=key,
+            defaults=dict(
+                process=process, kind=kind, step=step[:200], evidence=evidence, state=SuggestionState.SUGGESTED
+            ),
+        )
+        if created:
+            made.append(row)
+
+    for process in project.processes.all():
+        analysis = project.analyses.filter(process=process).first()
+        steps = list(analysis.steps.all()) if analysis else []
+        previous = None
+        for step in steps:
+            crosses = previous is not None and step.department_id and step.department_id != previous.department_id
+            if not step.time_limit_known:
+                evidence = (
+                    _("Hand-off from %(a)s to %(b)s has no time limit.")
+                    % {"a": previous.department, "b": step.department}
+                    if crosses
+                    else _("The step has no time limit.")
+                )
+                propose(process, "break_point", step.name, evidence, f"asis-nolimit:{process.pk}:{step.name_en}")
+            previous = step
+        timed = [s for s in steps if s.hours]
+        total = sum(s.hours for s in timed)
+        if len(timed) >= 2 and total:
+            slowest = max(timed, key=lambda s: s.hours)
+            share = slowest.hours / total
+            if share >= Decimal("0.4"):
+                evidence = _("%(step)s takes %(hours)s h, %(share)s%% of the whole flow.") % {
+                    "step": slowest.name,
+                    "hours": f"{slowest.hours.normalize():f}",
+                    "share": f"{share * 100:.0f}",
+                }
+                propose(process, "choke_point", slowest.name, evidence, f"asis-share:{process.pk}:{slowest.name_en}")
+        current = process.versions.filter(status=VersionStatus.PUBLISHED).first()
+        if current is not None:
+            previous = None
+            for step in current.steps.select_related("department"):
+                crosses = previous is not None and step.department_id != previous.department_id
+                if crosses and not step.automatic and step.time_limit is None:
+                    evidence = _("Hand-off from %(a)s to %(b)s has no time limit in the standard.") % {
+                        "a": previous.department,
+                        "b": step.department,
+                    }
+                    propose(process, "break_point", step.name, evidence, f"std-nolimit:{process.pk}:{step.key}")
+                previous = step
+        busiest = (
+            WorkItem.objects.filter(run__version__process=process, kind=WorkKind.STEP, automatic=False)
+            .values("department__name_en", "department__name_zh", "role")
+            .annotate(
+                open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+                waiting=Avg("waiting_seconds"),
+            )
+            .order_by("-open", "-waiting")
+            .first()
+        )
+        if busiest and (busiest["open"] or busiest["waiting"]):
+            from ..models.base import is_chinese
+
+            dept = (busiest["department__name_zh"] if is_chinese() else "") or busiest["department__name_en"]
+            label = f"{dept} · {Role(busiest['role']).label}"
+            evidence = _("%(open)s open steps; average wait before work starts %(hours)s h.") % {
+                "open": busiest["open"],
+                "hours": f"{(busiest['waiting'] or 0) / 3600:.1f}",
+            }
+            propose(process, "choke_point", label, evidence, f"runs-backlog:{process.pk}:{label}")
+    return made

@@ -9,6 +9,15 @@ from .execution import (
     WorkItemView,
 )
 from .org import OrganisationView
+from .projects import (
+    AnalysisFormView,
+    EventLogView,
+    ProjectActionView,
+    ProjectDetailView,
+    ProjectFormView,
+    ProjectListView,
+    Template1View,
+)
 from .standards import (
     ProcessDetailView,
     ProcessFormView,
@@ -23,6 +32,13 @@ from .standards import (
 )
 
 __all__ = [
+    "AnalysisFormView",
+    "EventLogView",
+    "ProjectActionView",
+    "ProjectDetailView",
+    "ProjectFormView",
+    "ProjectListView",
+    "Template1View",
     "InboxView",
     "NotificationListView",
     "RunDetailView",

@@ -41,7 +41,11 @@ class WorkItemView(CapabilityRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         item = selectors.work_item_get(user=user, pk=self.kwargs["pk"])
-        plans = list(ExceptionPlan.objects.filter(version_id=item.run.version_id)) if item.kind == "step" else []
+        plans = (
+            list(ExceptionPlan.objects.filter(version_id=item.run.version_id))
+            if item.kind == "step" and item.run_id
+            else []
+        )
         candidates = []
         if execution.can_reassign(user, item):
             scope = access.department_scope(user)

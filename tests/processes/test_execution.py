@@ -276,3 +276,12 @@ def test_run_page_shows_timeline_and_audit_trail(standards, users, client):
     assert "Warehouse confirms stock" in html and "Logistics hands off to the courier" in html  # pending
     assert "Audit trail" in html and "Min Wang" in html
     assert html.count("In progress") >= 1
+
+
+def test_quality_checks_may_be_ticked_in_either_language(standards, users):
+    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    review = _open_item(run)
+    execution.item_complete(item=review, user=users["sales"], checks=["已核对身份", "Goods and quantities correct"])
+    review.refresh_from_db()
+    assert review.checks_passed == ["Identity checked", "Goods and quantities correct"]
+    assert (review.checks_total, review.checks_failed) == (3, 1)

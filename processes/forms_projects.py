@@ -1,0 +1,156 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .choices import TeamRole
+from .forms import RowForm, row_formset
+from .models import (
+    AsIsStep,
+    Bottleneck,
+    CurrentStateAnalysis,
+    Department,
+    Goal,
+    ImprovementProject,
+    Problem,
+    Process,
+    ProjectNote,
+    User,
+)
+
+
+def _scoped(user, qs, field="department"):
+    return access.scope_queryset(user, qs, field=field)
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = ImprovementProject
+        fields = [
+            "name_en",
+            "name_zh",
+            "strategic_goal_en",
+            "strategic_goal_zh",
+            "department",
+            "processes",
+            "lead",
+            "phase_days",
+        ]
+        widgets = {
+            "strategic_goal_en": forms.Textarea(attrs={"rows": 2}),
+            "strategic_goal_zh": forms.Textarea(attrs={"rows": 2}),
+            "processes": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = access.department_scope(user)
+        self.fields["department"].queryset = (
+            Department.objects.all() if scope is None else Department.objects.filter(pk__in=scope)
+        )
+        self.fields["processes"].queryset = _scoped(user, Process.objects.all())
+        self.fields["lead"].queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "indicator",
+            "process",
+            "description_en",
+            "description_zh",
+            "baseline_value",
+            "target_kind",
+            "target_value",
+            "due_date",
+        ]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = project.processes.all()
+
+
+class ProblemForm(forms.ModelForm):
+    class Meta:
+        model = Problem
+        fields = ["process", "source", "severity", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = project.processes.all()
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = ProjectNote
+        fields = ["kind", "date", "subject", "text"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}), "text": forms.Textarea(attrs={"rows": 2})}
+
+
+class TeamMemberForm(forms.Form):
+    member = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label=_("Person")
+    )
+    role = forms.ChoiceField(choices=TeamRole.choices, label=_("Role in the project"))
+
+
+class BottleneckForm(forms.ModelForm):
+    class Meta:
+        model = Bottleneck
+        fields = ["process", "kind", "step", "evidence", "proposed_fix", "problems"]
+        widgets = {
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+            "proposed_fix": forms.Textarea(attrs={"rows": 2}),
+            "problems": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = project.processes.all()
+        self.fields["problems"].queryset = project.problems.all()
+
+
+class AnalysisForm(forms.ModelForm):
+    class Meta:
+        model = CurrentStateAnalysis
+        fields = ["process", "owner", "pain_points_en", "pain_points_zh", "risk"]
+        widgets = {
+            "pain_points_en": forms.Textarea(attrs={"rows": 2}),
+            "pain_points_zh": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = project.processes.all()
+
+
+class AsIsStepForm(RowForm):
+    class Meta:
+        model = AsIsStep
+        fields = ["name_en", "name_zh", "department", "role", "hours", "time_limit_known", "note"]
+
+
+def asis_formset(data=None, initial=None):
+    return row_formset(AsIsStepForm, "steps", data=data, initial=initial)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args, extensions=(".csv", ".xlsx"), max_bytes=20 * 1024 * 1024, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extensions, self.max_bytes = extensions, max_bytes
+        self.fields["file"].help_text = _("%(types)s, at most %(size)s MB") % {
+            "types": ", ".join(extensions),
+            "size": max_bytes // (1024 * 1024),
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(self.extensions):
+            raise forms.ValidationError(_("Upload a %(types)s file.") % {"types": " / ".join(self.extensions)})
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
