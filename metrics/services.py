@@ -277,3 +277,23 @@ def measurement_upsert(*, user, indicator, process, source, external_id="", **va
 
 def indicator_for_code(code: str) -> Indicator:
     return Indicator.objects.get(code=code)
+
+
+@transaction.atomic
+def measurements_import(*, user, rows: list[dict]) -> int:
+    """Store checked rows (``metrics.imports.parse``) all together; an ``external_id`` updates its row."""
+    from processes.models import Process
+
+    from .models import Indicator
+
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    processes = {p.code: p for p in Process.objects.all()}
+    for row in rows:
+        values = dict(row)
+        services_row = {
+            "indicator": indicators[values.pop("indicator")],
+            "process": processes[values.pop("process")],
+            "external_id": values.pop("external_id", ""),
+        }
+        measurement_upsert(user=user, source="import", **services_row, **values)
+    return len(rows)

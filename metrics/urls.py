@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("indicators/", views.IndicatorListView.as_view(), name="indicator-list"),
     path("measurements/", views.MeasurementView.as_view(), name="measurements"),
+    path("measurements/import/", views.MeasurementImportView.as_view(), name="measurement-import"),
 ]

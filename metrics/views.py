@@ -250,3 +250,50 @@ class DashboardView(CapabilityRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(dashboards.overview(user=self.request.user, params=self.request.GET))
         return context
+
+
+class MeasurementImportView(CapabilityRequiredMixin, View):
+    """Baseline data from CSV/XLSX: upload, see every row checked, then confirm; a bad file stores nothing."""
+
+    capability = VIEW
+    template_name = "metrics/measurement_import.html"
+
+    def get(self, request):
+        from processes.forms_projects import UploadForm
+
+        return render(request, self.template_name, {"form": UploadForm()})
+
+    def post(self, request):
+        from opsflow.imports import read_table
+        from processes.forms_projects import UploadForm
+
+        from . import imports
+
+        if "token" in request.POST:
+            rows = imports.take(request.user, request.POST["token"])
+            if rows is None:
+                messages.error(request, _("The preview expired; upload the file again."))
+                return redirect("metrics:measurement-import")
+            try:
+                count = services.measurements_import(user=request.user, rows=rows)
+            except (ValidationError, PermissionDenied) as exc:
+                for message in error_messages(exc) if isinstance(exc, ValidationError) else [str(exc)]:
+                    messages.error(request, message)
+                return redirect("metrics:measurement-import")
+            messages.success(request, _("%(n)s measurement(s) imported.") % {"n": count})
+            return redirect("metrics:measurements")
+        form = UploadForm(request.POST, request.FILES)
+        context = {"form": form}
+        if form.is_valid():
+            try:
+                header, table = read_table(form.cleaned_data["file"])
+                rows, errors = imports.parse(request.user, header, table)
+            except ValidationError as exc:
+                rows, errors = [], error_messages(exc)
+            if not rows and not errors:
+                errors = [_("The file has no rows.")]
+            context.update(
+                rows=rows, errors=errors, token=imports.stash(request.user, rows) if rows and not errors else ""
+            )
+            return render(request, self.template_name, context, status=400 if errors else 200)
+        return render(request, self.template_name, context, status=400)
