@@ -37,6 +37,7 @@ def _sections():
         )
     ]
     extra = {
+        "preparation": [Entry(_("Improvement projects"), "projects:list", "work")],
         "standards": [Entry(_("Process standards"), "standards:process-list", "description")],
         "iteration": [
             Entry(_("Effect evaluations"), "metrics:evaluation-list", "assessment"),

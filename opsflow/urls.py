@@ -16,6 +16,7 @@ api_v1 = [
     path("org/", include(process_api.org_urls)),
     path("processes/", include(process_api.process_urls)),
     path("work/", include(process_api.work_urls)),
+    path("projects/", include(process_api.project_urls)),
     path("metrics/", include("metrics.api.urls")),
 ]
 

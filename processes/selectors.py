@@ -116,6 +116,16 @@ def history_for_run(run):
     return _with_changes(records)
 
 
+def history_for_project(project):
+    """The audit trail of a project: the project, its goals, problems, template 1 rows and bottlenecks."""
+    from .models import Bottleneck, CurrentStateAnalysis, Goal, ImprovementProject, Problem
+
+    records = list(ImprovementProject.history.filter(id=project.pk).select_related("history_user"))
+    for model in (Goal, Problem, CurrentStateAnalysis, Bottleneck):
+        records += list(model.history.filter(project_id=project.pk).select_related("history_user")[:200])
+    return _with_changes(records)[:100]
+
+
 def history_for_process(process):
     from .models import Process
 

@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "processes.choices.VersionStatus",
         "RoleEnum": "processes.choices.Role",
         "VerdictEnum": "metrics.choices.Verdict",
+        "LevelEnum": "processes.choices.Level",
+        "TargetKindEnum": "metrics.choices.TargetKind",
         "WorkStatusEnum": "processes.choices.WorkStatus",
         "RunStatusEnum": "processes.choices.RunStatus",
     },

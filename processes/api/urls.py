@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
+from .projects import AnalysisViewSet, BottleneckViewSet, GoalViewSet, ProblemViewSet, ProjectViewSet
 from .standards import ProcessViewSet, StandardVersionViewSet
 from .views import DepartmentViewSet, UserViewSet
 
@@ -18,6 +19,14 @@ work.register("items", WorkItemViewSet, basename="work-item")
 work.register("escalations", EscalationViewSet, basename="escalation")
 work.register("notifications", NotificationViewSet, basename="notification")
 
+project_router = DefaultRouter()
+project_router.register("projects", ProjectViewSet, basename="project")
+project_router.register("goals", GoalViewSet, basename="goal")
+project_router.register("problems", ProblemViewSet, basename="problem")
+project_router.register("analyses", AnalysisViewSet, basename="analysis")
+project_router.register("bottlenecks", BottleneckViewSet, basename="bottleneck")
+
+project_urls = project_router.urls
 org_urls = org.urls
 work_urls = work.urls
 process_urls = processes.urls

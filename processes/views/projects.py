@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from .. import access, flowchart, forms_projects, mapping
+from .. import access, flowchart, forms_projects, mapping, selectors
 from ..choices import ProjectPhase, Role
 from ..constants import MANAGE_PROJECT, VIEW
 from ..documents import template1_export, template1_parse
@@ -121,6 +121,7 @@ class ProjectDetailView(CapabilityRequiredMixin, TemplateView):
             member_form=forms_projects.TeamMemberForm(),
             bottleneck_form=forms_projects.BottleneckForm(project=project),
             now=timezone.now(),
+            history=selectors.history_for_project(project),
         )
         return context
 

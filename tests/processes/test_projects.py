@@ -134,3 +134,13 @@ def test_overdue_phase_work_escalates_like_any_other_work(project, users):
     assert execution.escalation_sweep(now=item.due_at.replace(hour=11)) == 1
     escalation = Escalation.objects.get()
     assert [u.username for u in escalation.recipients.all()] == ["director"]  # the specialist's supervisor
+
+
+def test_project_page_shows_phase_deliverables_owners_and_audit(project, users, client):
+    client.force_login(users["director"])
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "<title>Faster orders · OpsFlow</title>" in html
+    assert "At least one goal with a numeric target" in html and "Fang Li" in html
+    assert "Audit trail" in html
+    client.force_login(users["cs"])  # Customer Service is outside the project's department
+    assert client.get(f"/projects/{project.pk}/").status_code == 404
