@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
@@ -447,15 +447,23 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
     made = []
 
     def propose(process, kind, step, evidence, key):
-        row, created = Bottleneck.objects.get_or_create(
+        if Bottleneck.objects.filter(project=project, suggestion_key=key).exists():
+            return
+        row = Bottleneck(
             project=project,
             suggestion_key=key,
-            defaults=dict(
-                process=process, kind=kind, step=step[:200], evidence=evidence, state=SuggestionState.SUGGESTED
-            ),
+            process=process,
+            kind=kind,
+            step=step[:200],
+            evidence=evidence,
+            state=SuggestionState.SUGGESTED,
         )
-        if created:
-            made.append(row)
+        try:
+            with transaction.atomic():
+                _audit(row, user).save()
+        except IntegrityError:
+            return  # suggested by a concurrent request a moment ago
+        made.append(row)
 
     for process in project.processes.all():
         analysis = project.analyses.filter(process=process).first()
