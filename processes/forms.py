@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from . import access
 from .constants import AUTHOR_STANDARD
 from .models import Department, EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from .services.standards import STEP_FIELDS, VERSION_FIELDS
 
 
 class ProcessForm(forms.ModelForm):
@@ -37,19 +38,8 @@ class ProcessForm(forms.ModelForm):
 class VersionForm(forms.ModelForm):
     class Meta:
         model = StandardVersion
-        fields = [
-            "goal_en",
-            "goal_zh",
-            "scope_en",
-            "scope_zh",
-            "out_of_scope_en",
-            "out_of_scope_zh",
-            "inputs_en",
-            "inputs_zh",
-            "outputs_en",
-            "outputs_zh",
-            "change_note",
-        ]
+        # the version's own text fields, the change note last
+        fields = [*(name for name in VERSION_FIELDS if name != "change_note"), "change_note"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in fields}
 
 
@@ -68,35 +58,11 @@ class RowForm(forms.ModelForm):
 class StepForm(RowForm):
     class Meta:
         model = Step
-        fields = [
-            "name_en",
-            "name_zh",
-            "department",
-            "role",
-            "automatic",
-            "time_limit",
-            "time_unit",
-            "standard_en",
-            "standard_zh",
-            "inputs_en",
-            "inputs_zh",
-            "outputs_en",
-            "outputs_zh",
-            "checks_en",
-            "checks_zh",
-        ]
+        fields = STEP_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
-            for name in [
-                "standard_en",
-                "standard_zh",
-                "inputs_en",
-                "inputs_zh",
-                "outputs_en",
-                "outputs_zh",
-                "checks_en",
-                "checks_zh",
-            ]
+            for name in STEP_FIELDS
+            if name.startswith(("standard_", "inputs_", "outputs_", "checks_"))
         }
 
     def clean(self):

@@ -34,17 +34,17 @@ STEP_FIELDS = [
     "name_zh",
     "department",
     "role",
-    "standard_en",
-    "standard_zh",
+    "automatic",
     "time_limit",
     "time_unit",
+    "standard_en",
+    "standard_zh",
     "inputs_en",
     "inputs_zh",
     "outputs_en",
     "outputs_zh",
     "checks_en",
     "checks_zh",
-    "automatic",
 ]
 TARGET_FIELDS = ["kind", "indicator_en", "indicator_zh", "comparator", "value", "unit"]
 LEVEL_FIELDS = ["level", "target", "after_hours"]
