@@ -36,6 +36,7 @@ projects = [
     path("<int:pk>/analyses/new/", views.AnalysisFormView.as_view(), name="analysis-create"),
     path("<int:pk>/analyses/<int:analysis_pk>/", views.AnalysisFormView.as_view(), name="analysis-edit"),
     path("<int:pk>/event-log/", views.EventLogView.as_view(), name="event-log"),
+    path("<int:pk>/bottlenecks.<str:fmt>", views.BottleneckExportView.as_view(), name="bottleneck-export"),
     path("<int:pk>/<slug:action>/", views.ProjectActionView.as_view(), name="action"),
     path("<int:pk>/<slug:action>/<int:obj>/", views.ProjectActionView.as_view(), name="row-action"),
 ]

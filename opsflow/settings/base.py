@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "processes.choices.Role",
         "VerdictEnum": "metrics.choices.Verdict",
         "LevelEnum": "processes.choices.Level",
+        "TeamRoleEnum": "processes.choices.TeamRole",
         "TargetKindEnum": "metrics.choices.TargetKind",
         "WorkStatusEnum": "processes.choices.WorkStatus",
         "RunStatusEnum": "processes.choices.RunStatus",

@@ -8,7 +8,16 @@ from opsflow.api.permissions import RolePermission
 
 from .. import access
 from ..constants import MANAGE_PROJECT, VIEW
-from ..models import AsIsStep, Bottleneck, CurrentStateAnalysis, Goal, ImprovementProject, Problem, TeamMember
+from ..models import (
+    AsIsStep,
+    Bottleneck,
+    CurrentStateAnalysis,
+    Goal,
+    ImprovementProject,
+    Problem,
+    ProjectNote,
+    TeamMember,
+)
 from ..services import execution, projects
 
 
@@ -265,4 +274,43 @@ class AnalysisViewSet(ProjectChildViewSet):
     def service(*, project, user, currentstateanalysis=None, steps=(), **fields):
         return projects.analysis_save(
             project=project, user=user, analysis=currentstateanalysis, steps=[dict(s) for s in steps], **fields
+        )
+
+
+class ProjectNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectNote
+        fields = ["id", "project", "kind", "date", "subject", "text", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+
+class ProjectNoteViewSet(ProjectChildViewSet):
+    """Employee interviews and customer feedback (baseline of the preparation phase)."""
+
+    queryset = ProjectNote.objects.none()
+    serializer_class = ProjectNoteSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    @staticmethod
+    def service(*, project, user, **fields):
+        return projects.note_save(project=project, user=user, **fields)
+
+
+class TeamMemberWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TeamMember
+        fields = ["id", "project", "user", "role"]
+        validators = []
+
+
+class TeamMemberViewSet(ProjectChildViewSet):
+    queryset = TeamMember.objects.none()
+    serializer_class = TeamMemberWriteSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        project = self._project(serializer)
+        data = serializer.validated_data
+        serializer.instance = projects.team_member_add(
+            project=project, user=self.request.user, member=data["user"], role=data["role"]
         )

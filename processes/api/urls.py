@@ -1,7 +1,15 @@
 from rest_framework.routers import DefaultRouter
 
 from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
-from .projects import AnalysisViewSet, BottleneckViewSet, GoalViewSet, ProblemViewSet, ProjectViewSet
+from .projects import (
+    AnalysisViewSet,
+    BottleneckViewSet,
+    GoalViewSet,
+    ProblemViewSet,
+    ProjectNoteViewSet,
+    ProjectViewSet,
+    TeamMemberViewSet,
+)
 from .standards import ProcessViewSet, StandardVersionViewSet
 from .views import DepartmentViewSet, UserViewSet
 
@@ -25,6 +33,8 @@ project_router.register("goals", GoalViewSet, basename="goal")
 project_router.register("problems", ProblemViewSet, basename="problem")
 project_router.register("analyses", AnalysisViewSet, basename="analysis")
 project_router.register("bottlenecks", BottleneckViewSet, basename="bottleneck")
+project_router.register("notes", ProjectNoteViewSet, basename="project-note")
+project_router.register("team-members", TeamMemberViewSet, basename="team-member")
 
 project_urls = project_router.urls
 org_urls = org.urls

@@ -11,6 +11,7 @@ from .execution import (
 from .org import OrganisationView
 from .projects import (
     AnalysisFormView,
+    BottleneckExportView,
     EventLogView,
     ProjectActionView,
     ProjectDetailView,
@@ -33,6 +34,7 @@ from .standards import (
 
 __all__ = [
     "AnalysisFormView",
+    "BottleneckExportView",
     "EventLogView",
     "ProjectActionView",
     "ProjectDetailView",

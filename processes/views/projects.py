@@ -114,7 +114,10 @@ class ProjectDetailView(CapabilityRequiredMixin, TemplateView):
             problems=project.problems.select_related("process"),
             notes=project.notes.select_related("created_by"),
             analyses=project.analyses.select_related("process").prefetch_related("steps"),
-            bottlenecks=project.bottlenecks.select_related("process").prefetch_related("problems"),
+            bottlenecks=[
+                (b, forms_projects.BottleneckForm(instance=b, project=project, prefix=f"b{b.pk}"))
+                for b in project.bottlenecks.select_related("process").prefetch_related("problems")
+            ],
             goal_form=forms_projects.GoalForm(project=project),
             problem_form=forms_projects.ProblemForm(project=project),
             note_form=forms_projects.NoteForm(initial={"date": timezone.localdate()}),
@@ -173,6 +176,15 @@ class ProjectActionView(CapabilityRequiredMixin, View):
             elif action == "suggest":
                 made = projects.bottleneck_suggest(project=project, user=user)
                 messages.success(request, _("%(n)s new suggestion(s) from the data.") % {"n": len(made)})
+            elif action == "bottleneck-edit":
+                row = get_object_or_404(Bottleneck, pk=obj, project=project)
+                form = forms_projects.BottleneckForm(data, instance=row, project=project, prefix=f"b{row.pk}")
+                if not form.is_valid():
+                    raise ValidationError([" ".join(e) for e in form.errors.values()])
+                values = dict(form.cleaned_data)
+                problems = values.pop("problems")
+                projects.bottleneck_save(project=project, user=user, bottleneck=row, problems=problems, **values)
+                messages.success(request, _("Saved."))
             elif action in ("accept", "reject-row"):
                 row = get_object_or_404(Bottleneck, pk=obj, project=project)
                 projects.bottleneck_decide(bottleneck=row, user=user, accept=action == "accept")
@@ -240,6 +252,42 @@ class AnalysisFormView(CapabilityRequiredMixin, View):
                 return redirect("projects:template1", pk=project.pk)
         context = {"form": form, "steps": steps, "project": project, "analysis": analysis}
         return render(request, self.template_name, context, status=400)
+
+
+class BottleneckExportView(CapabilityRequiredMixin, View):
+    capability = VIEW
+
+    def get(self, request, pk, fmt):
+        from opsflow.exports import Sheet, csv_response, xlsx_response
+
+        project = project_get(request.user, pk)
+        header = [
+            _("Type"),
+            _("Process"),
+            _("Step concerned"),
+            _("Evidence"),
+            _("Problems"),
+            _("Proposed fix"),
+            _("State"),
+        ]
+        rows = [
+            [
+                b.get_kind_display(),
+                str(b.process),
+                b.step,
+                b.evidence,
+                "; ".join(str(p) for p in b.problems.all()),
+                b.proposed_fix,
+                b.get_state_display(),
+            ]
+            for b in project.bottlenecks.select_related("process").prefetch_related("problems")
+        ]
+        filename = f"bottlenecks-project-{project.pk}"
+        if fmt == "csv":
+            return csv_response(f"{filename}.csv", header, rows)
+        if fmt == "xlsx":
+            return xlsx_response(f"{filename}.xlsx", [Sheet(_("Bottleneck analysis table"), header, rows)])
+        raise Http404
 
 
 class Template1View(CapabilityRequiredMixin, View):

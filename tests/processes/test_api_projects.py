@@ -63,3 +63,33 @@ def test_a_project_through_the_api(api, users, departments, seeded):
     # another department sees nothing of it
     assert api(users["cs"]).get(f"/api/v1/projects/projects/{project['id']}/").status_code == 404
     assert api(users["cs"]).get("/api/v1/projects/goals/").json()["results"] == []
+
+
+def test_notes_team_and_bottleneck_export(api, users, client, seeded):
+    from processes.models import ImprovementProject
+
+    demo.load_projects()
+    project = ImprovementProject.objects.get()
+    client_api = api(users["specialist"])
+    note = client_api.post(
+        "/api/v1/projects/notes/",
+        {
+            "project": project.pk,
+            "kind": "customer",
+            "date": "2026-06-20",
+            "subject": "Customer 42",
+            "text": "Late parcel",
+        },
+        format="json",
+    )
+    assert note.status_code == 201 and note.json()["created_by"] == users["specialist"].pk
+    member = client_api.post(
+        "/api/v1/projects/team-members/",
+        {"project": project.pk, "user": users["warehouse"].pk, "role": "business_backbone"},
+        format="json",
+    )
+    assert member.status_code == 201
+    client.force_login(users["specialist"])
+    response = client.get(f"/projects/{project.pk}/bottlenecks.csv")
+    text = response.content.decode("utf-8-sig")
+    assert "Break point" in text and "Hand-off from Customer Service to Sales has no time limit." in text
