@@ -84,11 +84,11 @@ def overview(*, user, params) -> dict:
         items.filter(finished_at__gte=since, on_time__isnull=False)
         .annotate(week=TruncWeek("finished_at"))
         .values("week")
-        .annotate(n=Count("id"), on_time=Count("id", filter=Q(on_time=True)))
+        .annotate(n=Count("id"), punctual=Count("id", filter=Q(on_time=True)))
         .order_by("week")
     )
     weeks = [row["week"].date().isoformat() for row in weekly]
-    rates = [round(100 * row["on_time"] / row["n"], 1) for row in weekly]
+    rates = [round(100 * row["punctual"] / row["n"], 1) for row in weekly]
     trend = go.Figure(go.Scatter(x=weeks, y=rates, mode="lines+markers", name=_("On-time rate (%)")))
     trend.update_yaxes(range=[0, 105], ticksuffix="%")
     trend.update_xaxes(type="category")
@@ -96,7 +96,7 @@ def overview(*, user, params) -> dict:
         trend,
         _("On-time rate of steps per week"),
         [_("Week"), _("Steps finished"), _("On time"), _("On-time rate (%)")],
-        [[w, r["n"], r["on_time"], rate] for w, r, rate in zip(weeks, weekly, rates, strict=True)],
+        [[w, r["n"], r["punctual"], rate] for w, r, rate in zip(weeks, weekly, rates, strict=True)],
     )
 
     escalations = access.scope_queryset(
@@ -154,10 +154,141 @@ def overview(*, user, params) -> dict:
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
         finished=Count("id", filter=Q(finished_at__gte=since)),
-        on_time=Count("id", filter=Q(finished_at__gte=since, on_time=True)),
+        punctual=Count("id", filter=Q(finished_at__gte=since, on_time=True)),
     )
     return {
         "filters": f,
         "totals": totals,
         "charts": [trend_chart, esc_chart, backlog_chart],
     }
+
+
+def process_dashboard(*, user, params) -> dict:
+    """One process: cycle-time distribution before vs after the current standard, waiting vs working
+    time per step (the bottleneck made visible), on-time rate per step, weekly volume."""
+    from django.db.models import Avg, F, IntegerField
+    from django.db.models.functions import Cast, TruncWeek
+
+    from processes.models import Run
+
+    processes = access.scope_queryset(user, Process.objects.all()).order_by("code")
+    chosen = params.get("process", "")
+    process = (processes.filter(pk=int(chosen)).first() if chosen.isdigit() else None) or processes.first()
+    result = {"processes": processes, "process": process, "charts": []}
+    if process is None:
+        return result
+    current = process.versions.filter(status="published").first()
+    runs = access.scope_queryset(
+        user, Run.objects.filter(version__process=process, status="done", cycle_seconds__isnull=False)
+    )
+    bucket_hours = int(params.get("bucket", "1")) if params.get("bucket", "1").isdigit() else 1
+    bucket_hours = min(max(bucket_hours, 1), 168)
+    size = bucket_hours * 3600
+
+    def histogram(qs):
+        rows = (
+            qs.annotate(bucket=Cast(F("cycle_seconds") / size, IntegerField()))
+            .values("bucket")
+            .annotate(n=Count("id"))
+            .order_by("bucket")
+        )
+        return {row["bucket"] * bucket_hours: row["n"] for row in rows}
+
+    after = histogram(runs.filter(version=current)) if current else {}
+    before = histogram(runs.exclude(version=current)) if current else histogram(runs)
+    hours = sorted(set(after) | set(before))
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=_("Before (earlier versions)"),
+                x=hours,
+                y=[before.get(h, 0) for h in hours],
+                marker_color=COLORS["before"],
+            ),
+            go.Bar(
+                name=_("After (current version)"),
+                x=hours,
+                y=[after.get(h, 0) for h in hours],
+                marker_color=COLORS["after"],
+            ),
+        ]
+    )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title=_("cycle time (h, bucket start)"))
+    figure.update_yaxes(title=_("runs"))
+    result["charts"].append(
+        _chart(
+            figure,
+            _("Cycle time distribution before and after"),
+            [_("Cycle time from (h)"), _("Runs before"), _("Runs after")],
+            [[h, before.get(h, 0), after.get(h, 0)] for h in hours],
+        )
+    )
+
+    steps = (
+        access.scope_queryset(
+            user, WorkItem.objects.filter(run__version=current, kind="step", automatic=False, status="done")
+        )
+        .values("position", "title_en", "title_zh")
+        .annotate(
+            waiting=Avg("waiting_seconds"),
+            working=Avg("working_seconds"),
+            n=Count("id"),
+            punctual=Count("id", filter=Q(on_time=True)),
+            timed=Count("id", filter=Q(on_time__isnull=False)),
+        )
+        .order_by("position")
+        if current
+        else []
+    )
+    from processes.models.base import is_chinese
+
+    steps = list(steps)
+    names = [f"{s['position']}. {(s['title_zh'] if is_chinese() and s['title_zh'] else s['title_en'])}" for s in steps]
+    waiting = [round((s["waiting"] or 0) / 3600, 2) for s in steps]
+    working = [round((s["working"] or 0) / 3600, 2) for s in steps]
+    split = go.Figure(
+        [
+            go.Bar(name=_("Waiting (h)"), x=names, y=waiting, marker_color=COLORS["bad"]),
+            go.Bar(name=_("Working (h)"), x=names, y=working, marker_color=COLORS["after"]),
+        ]
+    )
+    split.update_layout(barmode="stack")
+    result["charts"].append(
+        _chart(
+            split,
+            _("Waiting and working time per step"),
+            [_("Step"), _("Waiting (h)"), _("Working (h)"), _("Steps finished")],
+            [[n, w, k, s["n"]] for n, w, k, s in zip(names, waiting, working, steps, strict=True)],
+        )
+    )
+    rates = [round(100 * s["punctual"] / s["timed"], 1) if s["timed"] else None for s in steps]
+    on_time = go.Figure(go.Bar(x=names, y=rates, marker_color=COLORS["ok"]))
+    on_time.update_yaxes(range=[0, 105], ticksuffix="%")
+    result["charts"].append(
+        _chart(
+            on_time,
+            _("On-time rate per step"),
+            [_("Step"), _("On-time rate (%)"), _("Steps with a limit")],
+            [[n, r, s["timed"]] for n, r, s in zip(names, rates, steps, strict=True)],
+        )
+    )
+    weekly = (
+        access.scope_queryset(user, Run.objects.filter(version__process=process))
+        .annotate(week=TruncWeek("started_at"))
+        .values("week")
+        .annotate(n=Count("id"))
+        .order_by("week")
+    )
+    weeks = [row["week"].date().isoformat() for row in weekly]
+    volume = go.Figure(go.Bar(x=weeks, y=[row["n"] for row in weekly], marker_color=COLORS["after"]))
+    volume.update_xaxes(type="category")
+    result["charts"].append(
+        _chart(
+            volume,
+            _("Runs started per week"),
+            [_("Week"), _("Runs")],
+            [[w, r["n"]] for w, r in zip(weeks, weekly, strict=True)],
+        )
+    )
+    return result

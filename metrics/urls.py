@@ -6,6 +6,7 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("process/", views.ProcessDashboardView.as_view(), name="process-dashboard"),
     path("evaluations/", views.EvaluationListView.as_view(), name="evaluation-list"),
     path("evaluations/new/", views.EvaluationFormView.as_view(), name="evaluation-create"),
     path("evaluations/<int:pk>/", views.EvaluationDetailView.as_view(), name="evaluation-detail"),

@@ -297,3 +297,13 @@ class MeasurementImportView(CapabilityRequiredMixin, View):
             )
             return render(request, self.template_name, context, status=400 if errors else 200)
         return render(request, self.template_name, context, status=400)
+
+
+class ProcessDashboardView(CapabilityRequiredMixin, TemplateView):
+    template_name = "metrics/process_dashboard.html"
+    capability = VIEW_DASHBOARDS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(dashboards.process_dashboard(user=self.request.user, params=self.request.GET))
+        return context

@@ -33,6 +33,9 @@ def _sections():
                 Entry(_("Runs"), "work:run-list", "play_circle"),
                 Entry(_("Notifications"), "work:notifications", "notifications"),
                 Entry(_("Dashboard"), "metrics:dashboard", "insights", capability=VIEW_DASHBOARDS),
+                Entry(
+                    _("Process dashboard"), "metrics:process-dashboard", "stacked_bar_chart", capability=VIEW_DASHBOARDS
+                ),
             ],
         )
     ]

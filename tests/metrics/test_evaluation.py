@@ -178,3 +178,20 @@ def test_indicators_computed_from_known_runs_equal_hand_computed_values(org, use
     assert value("backlog").value == Decimal("1")  # run B's stock step is still open at the end of the day
     assert value("throughput").value == Decimal("1")
     assert value("run-on-time-rate").value == Decimal("100.0000")
+
+
+def test_dashboards_render_for_an_empty_database_and_for_the_demo(client, users, org):
+    client.force_login(users["manager"])
+    for path in ("/metrics/", "/metrics/process/"):
+        assert client.get(path).status_code == 200
+    from processes.demo import load_all
+
+    load_all()
+    from processes.models import Process
+
+    complaint = Process.objects.get(code="complaint-handling").pk
+    for path in ("/metrics/", "/metrics/process/", f"/metrics/process/?process={complaint}&bucket=2"):
+        response = client.get(path)
+        assert response.status_code == 200 and "data-chart" in response.content.decode()
+    page = client.get("/metrics/process/").content.decode()
+    assert "Waiting and working time per step" in page and "Sales reviews the order" in page
