@@ -20,17 +20,17 @@ from processes.models.execution import OPEN_STATUSES
 
 COLORS = {"before": "#9aa7b8", "after": "#1f5fa8", "bad": "#b3261e", "ok": "#1b6e3a"}
 LAYOUT = dict(
-    margin=dict(l=50, r=20, t=40, b=60),
+    margin=dict(l=50, r=20, t=80, b=60),
     height=340,
     font=dict(family="Segoe UI, Roboto, PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei, sans-serif", size=13),
-    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
     paper_bgcolor="rgba(0,0,0,0)",
     plot_bgcolor="#ffffff",
 )
 
 
 def _chart(figure: go.Figure, title: str, header: list, rows: list) -> dict:
-    figure.update_layout(title=dict(text=title, x=0), **LAYOUT)
+    figure.update_layout(title=dict(text=title, x=0, y=0.97, yanchor="top"), **LAYOUT)
     return {"title": title, "json": figure.to_json(), "header": header, "rows": rows}
 
 
