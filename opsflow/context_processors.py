@@ -14,12 +14,12 @@ def site(request):
 
 
 def calendar_gaps() -> list[int]:
-    """Years whose official holidays are unknown while deadlines may fall in them: this year, and
-    next year from November on (when the State Council publishes it)."""
+    """Years whose official holidays are unknown while deadlines may fall in them: this year, next
+    year from November on (when the State Council publishes it), and any year a deadline has used."""
     from django.utils import timezone
 
     from processes import calendar
 
     today = timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
-    return calendar.unknown_years(years)
+    return sorted(set(calendar.unknown_years(years)) | set(calendar.calendar_warnings()))

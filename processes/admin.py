@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import calendar
-from .models import CalendarDay, Department, ExceptionPlan, Process, StandardVersion, Step, User
+from . import admin_calendar  # noqa: F401  (business calendar pages)
+from .models import Department, ExceptionPlan, Process, StandardVersion, Step, User
 
 
 @admin.register(Department)
@@ -55,21 +55,3 @@ class StandardVersionAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
-    """IT support enters each new year's public holidays and make-up working days here."""
-
-    list_display = ["date", "kind", "name_en", "name_zh", "source"]
-    list_filter = ["kind", "source", ("date", admin.DateFieldListFilter)]
-    search_fields = ["name_en", "name_zh"]
-    date_hierarchy = "date"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        calendar.reload()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        calendar.reload()

@@ -10,7 +10,11 @@ ADMIN_SITE_PERMISSIONS = {
     Role.IT_SUPPORT: [
         ("processes", f"{action}_{model}") for model in ("user", "department") for action in ("add", "change", "view")
     ]
-    + [("processes", f"{action}_calendarday") for action in ("add", "change", "delete", "view")]
+    + [
+        ("processes", f"{action}_{model}")
+        for model in ("calendarday", "businesscalendar")
+        for action in ("add", "change", "delete", "view")
+    ]
     + [("auth", "view_group"), ("authtoken", "view_tokenproxy"), ("authtoken", "add_tokenproxy")],
 }
 

@@ -1,4 +1,4 @@
-from .calendar import CalendarDay
+from .calendar import BusinessCalendar, CalendarDay
 from .execution import Escalation, Notification, Run, RunProcess, WorkItem
 from .org import Department, User
 from .projects import (
@@ -22,6 +22,7 @@ __all__ = [
     "Problem",
     "ProjectNote",
     "TeamMember",
+    "BusinessCalendar",
     "CalendarDay",
     "Escalation",
     "Notification",

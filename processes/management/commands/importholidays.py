@@ -1,100 +1,172 @@
 import csv
 import datetime as dt
+from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from processes import calendar
 from processes.models import CalendarDay
 
+Row = tuple[dt.date, str, str, str]
+
+# The package names its holidays in English only.
+NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
 
 class Command(BaseCommand):
+    # argparse needs plain strings: the help, like the other commands', is English only.
     help = (
         "Store China's public holidays and make-up working days as calendar days: for YEARS from the "
-        "chinese_calendar package, or from a CSV file (date,kind,name_en,name_zh; kind = day_off or "
-        "working_day) for a year the package does not know yet. Rows entered by an admin are never "
-        "overwritten; a file with any bad row stores nothing."
+        "chinese_calendar package, or from a CSV file (date,kind,name_en,name_zh; kind is day_off or "
+        "working_day) with a year the package does not know yet. Running it again changes nothing; rows "
+        "entered by an administrator are never overwritten; a file with any bad row stores nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("years", nargs="*", type=int)
-        parser.add_argument("--from-file", dest="path")
+        parser.add_argument(
+            "years", nargs="*", type=int, metavar="YEAR", help="years the chinese_calendar package knows"
+        )
+        parser.add_argument(
+            "--from-file",
+            dest="path",
+            metavar="CSV",
+            help="a CSV file with the columns date,kind,name_en,name_zh (a header line is optional)",
+        )
 
-    def handle(self, *args, years, path, **options):
+    def handle(self, *args, years: list[int], path: str | None, **options):
         if not years and not path:
-            raise CommandError("Give one or more years, or --from-file days.csv.")
-        rows = []
-        for year in years:
-            rows += self._from_package(year)
-        if path:
-            rows += self._from_file(path)
-        created = updated = 0
+            raise CommandError(_("Give one or more years, or --from-file days.csv."))
+        unknown = [str(year) for year in years if not calendar.package_knows(year)]
+        if unknown:
+            raise CommandError(
+                _(
+                    "The chinese_calendar package does not know %(years)s (it covers %(first)s-%(last)s): "
+                    "load the State Council's schedule with --from-file."
+                )
+                % {"years": ", ".join(unknown), "first": calendar.PACKAGE_YEARS[0], "last": calendar.PACKAGE_YEARS[-1]}
+            )
+        file_rows = self._read_file(path) if path else []
+        counts: Counter[str] = Counter()
         with transaction.atomic():
-            for day, kind, name_en, name_zh in rows:
-                existing = CalendarDay.objects.filter(date=day).first()
-                if existing is not None and existing.source == CalendarDay.Source.ADMIN:
-                    continue
-                values = {"kind": kind, "name_en": name_en, "name_zh": name_zh, "source": CalendarDay.Source.IMPORTED}
-                if existing is None:
-                    CalendarDay.objects.create(date=day, **values)
-                    created += 1
-                elif any(getattr(existing, k) != v for k, v in values.items()):
-                    for k, v in values.items():
-                        setattr(existing, k, v)
-                    existing.save()
-                    updated += 1
+            for year in years:
+                rows = self._package_rows(year)
+                # The package is the source of these rows: drop those it no longer lists (a corrected release).
+                stale = CalendarDay.objects.filter(date__year=year, source=CalendarDay.Source.IMPORTED).exclude(
+                    date__in=[row[0] for row in rows]
+                )
+                counts["removed"] += stale.delete()[1].get(CalendarDay._meta.label, 0)
+                # A file an administrator loaded beats the package.
+                self._store(
+                    rows, CalendarDay.Source.IMPORTED, {CalendarDay.Source.ADMIN, CalendarDay.Source.FILE}, counts
+                )
+            self._store(file_rows, CalendarDay.Source.FILE, {CalendarDay.Source.ADMIN}, counts)
         calendar.reload()
-        self.stdout.write(f"{created} day(s) added, {updated} updated")
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Calendar days: %(created)d added, %(updated)d updated, %(unchanged)d unchanged, %(removed)d "
+                    "removed; %(kept)d kept as an administrator entered them."
+                )
+                % {key: counts[key] for key in ("created", "updated", "unchanged", "removed", "kept")}
+            )
+        )
+        still_unknown = calendar.unknown_years({row[0].year for row in file_rows})
+        if still_unknown:
+            self.stderr.write(
+                self.style.WARNING(
+                    _("No public holiday is stored for %(years)s yet: deadlines there count only the weekly days off.")
+                    % {"years": ", ".join(map(str, still_unknown))}
+                )
+            )
 
-    def _from_package(self, year):
-        import chinese_calendar
+    def _store(self, rows: list[Row], source: str, protected: set[str], counts: Counter[str]) -> None:
+        existing = {day.date: day for day in CalendarDay.objects.filter(date__in=[row[0] for row in rows])}
+        for date, kind, name_en, name_zh in rows:
+            values = {"kind": kind, "name_en": name_en, "name_zh": name_zh, "source": source}
+            day = existing.get(date)
+            if day is not None and day.source in protected:
+                counts["kept"] += 1
+            elif day is None:
+                day = CalendarDay(date=date, **values)
+                day.full_clean()
+                day.save()
+                counts["created"] += 1
+            elif any(getattr(day, key) != value for key, value in values.items()):
+                for key, value in values.items():
+                    setattr(day, key, value)
+                day.full_clean()
+                day.save()
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
 
-        if not calendar.package_knows(year):
-            raise CommandError(f"The chinese_calendar package does not know {year}: use --from-file.")
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        names_zh = {
-            "New Year's Day": "元旦",
-            "Spring Festival": "春节",
-            "Tomb-sweeping Day": "清明节",
-            "Labour Day": "劳动节",
-            "Dragon Boat Festival": "端午节",
-            "National Day": "国庆节",
-            "Mid-autumn Festival": "中秋节",
-        }
-        rows = []
-        day = start
-        while day <= end:
-            workday = chinese_calendar.is_workday(day)
-            weekend = day.weekday() >= 5
-            if weekend == workday:  # a holiday on a weekday, or a working weekend day
-                _, name = chinese_calendar.get_holiday_detail(day)
-                name = str(name or "")
-                kind = CalendarDay.Kind.WORKING_DAY if workday else CalendarDay.Kind.DAY_OFF
-                rows.append((day, kind, name, names_zh.get(name, "")))
-            day += dt.timedelta(days=1)
-        return rows
+    def _package_rows(self, year: int) -> list[Row]:
+        """Every public holiday of the year (weekend days inside a holiday too) and every make-up working day."""
+        rows: list[Row] = []
+        for table, kind in (
+            (calendar.PACKAGE_HOLIDAYS, CalendarDay.Kind.DAY_OFF),
+            (calendar.PACKAGE_WORKDAYS, CalendarDay.Kind.WORKING_DAY),
+        ):
+            for date, name in table.items():
+                if date.year == year:
+                    name = str(name or "")
+                    rows.append((date, kind, name, NAMES_ZH.get(name, "")))
+        return sorted(rows)
 
-    def _from_file(self, path):
-        rows, errors = [], []
+    def _read_file(self, path: str) -> list[Row]:
+        """The file's rows, or a CommandError listing every bad line (then nothing is stored)."""
+        rows: list[Row] = []
+        errors: list[str] = []
+        seen: dict[dt.date, int] = {}
         try:
-            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from None
-        with handle:
-            for number, record in enumerate(csv.reader(handle), start=1):
-                if not record or (number == 1 and record[0].strip().lower() == "date"):
-                    continue
-                record += [""] * (4 - len(record))
-                try:
-                    day = dt.date.fromisoformat(record[0].strip())
-                except ValueError:
-                    errors.append(f"line {number}: {record[0]!r} is not a date (YYYY-MM-DD)")
-                    continue
-                kind = record[1].strip()
-                if kind not in CalendarDay.Kind.values:
-                    errors.append(f"line {number}: kind must be day_off or working_day, not {kind!r}")
-                    continue
-                rows.append((day, kind, record[2].strip(), record[3].strip()))
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                for record in reader:
+                    line = reader.line_num
+                    cells = [cell.strip() for cell in record]
+                    if not any(cells) or (not rows and not errors and cells[0].lower() == "date"):
+                        continue
+                    row, error = self._parse(cells, seen)
+                    if error:
+                        errors.append(_("line %(line)d: %(error)s") % {"line": line, "error": error})
+                    else:
+                        rows.append(row)
+                        seen[row[0]] = line
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from None
         if errors:
-            raise CommandError("Nothing was stored:\n" + "\n".join(errors))
+            raise CommandError(
+                _("Nothing was stored. Fix these lines of %(path)s:") % {"path": path} + "\n" + "\n".join(errors)
+            )
         return rows
+
+    def _parse(self, cells: list[str], seen: dict[dt.date, int]) -> tuple[Row, None] | tuple[None, str]:
+        if not 2 <= len(cells) <= 4:
+            return None, _("expected date,kind,name_en,name_zh, found %(count)d columns") % {"count": len(cells)}
+        date_text, kind, name_en, name_zh = [*cells, "", ""][:4]
+        try:
+            date = dt.date.fromisoformat(date_text)
+        except ValueError:
+            return None, _('"%(value)s" is not a date (YYYY-MM-DD)') % {"value": date_text}
+        if date in seen:
+            return None, _("%(date)s is already on line %(line)d") % {"date": date, "line": seen[date]}
+        kind = kind.lower()
+        if kind not in CalendarDay.Kind.values:
+            return None, _('the kind must be day_off or working_day, not "%(value)s"') % {"value": kind}
+        try:
+            CalendarDay(date=date, kind=kind, name_en=name_en, name_zh=name_zh).full_clean(validate_unique=False)
+        except ValidationError as exc:
+            return None, "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        return (date, kind, name_en, name_zh), None

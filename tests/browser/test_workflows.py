@@ -1,38 +1,26 @@
+"""Whole workflows in the browser on the demo data: template 2, approval, the inbox, the dashboards."""
+
 import re
 
 import pytest
 
 from processes.models import StandardVersion, WorkItem
+from tests.browser import log_in, shot, switch_language, visit
+
+pytestmark = pytest.mark.browser
 
 
-def test_login_home_and_language_switch(page):
-    page.open("/")
-    assert "/accounts/login/" in page.url  # anonymous visitors land on the login page
-    page.shot("login")
-    page.login("sales")
-    assert page.locator("h1").inner_text().startswith("Welcome, Min Wang")
-    page.shot("home-en")
-    page.switch_language("zh-hans")
-    assert "改进项目的六个阶段" in page.content()
-    assert page.locator("nav.sidenav").inner_text().count("阶段") >= 6
-    assert "The six phases" not in page.content()
-    page.shot("home-zh")
-    page.switch_language("en")
-    assert "The six phases of an improvement project" in page.content()
+@pytest.fixture(autouse=True)
+def demo(transactional_db):
+    """The demo organisation, standards, runs, project and evaluation (what `make run` shows)."""
+    from processes import demo
 
-
-def test_phone_menu_is_folded_and_opens(page):
-    page.login("sales")
-    page.set_viewport_size({"width": 390, "height": 844})
-    menu_link = page.locator("nav.sidenav a", has_text="Inbox")
-    assert not menu_link.is_visible()
-    page.click("nav.sidenav summary")
-    assert menu_link.is_visible()
+    demo.load_all()
 
 
 def test_specialist_fills_template_2_sees_errors_and_saves(page):
-    page.login("specialist")
-    page.open("/standards/processes/new/")
+    log_in(page, "specialist")
+    visit(page, "/standards/processes/new/")
     page.fill("#id_code", "returns")
     page.fill("#id_name_en", "Returns handling")
     page.fill("#id_name_zh", "退货处理")
@@ -60,7 +48,7 @@ def test_specialist_fills_template_2_sees_errors_and_saves(page):
     page.click("button[name=save]")
     assert "The standard was not saved" in page.content()
     assert "greater than or equal to 0" in page.content()
-    page.shot("template2-errors", phone_too=False)
+    shot(page, "template2-errors", check_overflow=False)
     # nothing typed was lost; fix the limit and save
     bad = page.locator("input[name$='-time_limit']").filter(has=page.locator("xpath=self::*[@value='-2']"))
     rows = page.locator("[data-formset=steps] > [data-row]")
@@ -75,7 +63,7 @@ def test_specialist_fills_template_2_sees_errors_and_saves(page):
     table = page.locator("table.template2").inner_text()
     assert table.index("Refund the customer") < table.index("Check the parcel")
     assert "≤ 1 working day" in table and "≤ 2 h" in table
-    page.shot("template2-saved")
+    shot(page, "template2-saved")
 
 
 def test_manager_approves_a_submitted_standard(page):
@@ -85,8 +73,8 @@ def test_manager_approves_a_submitted_standard(page):
     published = StandardVersion.objects.get(process__code="order-processing")
     draft = standards.version_new_draft(version=published, user=User.objects.get(username="specialist"))
     standards.version_submit(version=draft, user=User.objects.get(username="specialist"))
-    page.login("manager")
-    page.open(f"/standards/versions/{draft.pk}/")
+    log_in(page, "manager")
+    visit(page, f"/standards/versions/{draft.pk}/")
     page.click("form[action$='/approve/'] button")
     assert "Approved; it can now be published." in page.content()
     page.click("form[action$='/publish/'] button")
@@ -96,9 +84,9 @@ def test_manager_approves_a_submitted_standard(page):
 
 
 def test_inbox_claim_and_complete_and_escalation_reaches_the_supervisor(page):
-    page.login("sales")
-    page.open("/work/")
-    page.shot("inbox")
+    log_in(page, "sales")
+    visit(page, "/work/")
+    shot(page, "inbox")
     assert "overdue" in page.locator("table").first.inner_text() or "overdue" in page.content()
     page.click("a:text('Sales reviews the order') >> nth=-1")
     item_url = page.url
@@ -112,10 +100,10 @@ def test_inbox_claim_and_complete_and_escalation_reaches_the_supervisor(page):
     pk = int(re.search(r"/items/(\d+)/", item_url).group(1))
     assert WorkItem.objects.get(pk=pk).status == "done"
     # the demo's waiting order escalated to the sales supervisor
-    page.login("manager")
-    page.open("/work/notifications/")
+    log_in(page, "manager")
+    visit(page, "/work/notifications/")
     assert "Overdue (level 1): Sales reviews the order" in page.content()
-    page.shot("notifications")
+    shot(page, "notifications")
 
 
 @pytest.mark.parametrize("which", ["dashboard", "effect-table"])
@@ -123,13 +111,13 @@ def test_dashboards_draw_their_charts(page, which):
     from metrics.models import Evaluation
 
     path = "/metrics/" if which == "dashboard" else f"/metrics/evaluations/{Evaluation.objects.get().pk}/"
-    page.login("manager")
-    page.open(path)
+    log_in(page, "manager")
+    visit(page, path)
     page.wait_for_selector("[data-chart-target] .main-svg")
     points = page.locator("[data-chart-target] .main-svg .point, [data-chart-target] .main-svg path.point")
     bars = page.locator("[data-chart-target] .main-svg .bars path, [data-chart-target] .main-svg .points path")
     assert points.count() + bars.count() > 0
-    page.shot(which)
-    page.switch_language("zh-hans")
+    shot(page, which)
+    switch_language(page, "zh-hans")
     page.wait_for_selector("[data-chart-target] .main-svg")
-    page.shot(which + "-zh")
+    shot(page, which + "-zh")
