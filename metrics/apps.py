@@ -12,3 +12,13 @@ class MetricsConfig(AppConfig):
         from .indicators import ensure_seed_indicators
 
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
+
+        from processes.signals import work_item_finished
+
+        from .reviews import on_work_finished
+
+        work_item_finished.connect(
+            lambda sender, item, user, at, note, **kwargs: on_work_finished(item=item, user=user, at=at, note=note),
+            weak=False,
+            dispatch_uid="metrics.reviews",
+        )

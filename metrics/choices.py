@@ -44,3 +44,13 @@ class Verdict(models.TextChoices):
 class TargetKind(models.TextChoices):
     RELATIVE = "relative", _("relative change (%)")
     ABSOLUTE = "absolute", _("absolute bound")
+
+
+class ActionKind(models.TextChoices):
+    ADJUST_STANDARD = "adjust_standard", _("Adjust the standard")
+    TRACK = "track", _("Tracked item")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")

@@ -67,12 +67,16 @@ def _rate(total: int, counted: int) -> Value:
     return Value(_decimal(Decimal(counted) * 100 / Decimal(total)), total, counted, source=Source.COMPUTED)
 
 
-def computed_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
+def computed_value(indicator: Indicator, process_id: int, start: date, end: date, *, run_ids=None) -> Value:
+    """``run_ids`` (a subquery of run ids, e.g. a pilot's runs) narrows the runs counted."""
     from processes.models import Run, WorkItem
 
     lo, hi = period_bounds(start, end)
     runs = Run.objects.filter(version__process_id=process_id)
     steps = WorkItem.objects.filter(run__version__process_id=process_id, kind="step", automatic=False)
+    if run_ids is not None:
+        runs = runs.filter(pk__in=run_ids)
+        steps = steps.filter(run_id__in=run_ids)
     finished_steps = steps.filter(finished_at__gte=lo, finished_at__lt=hi, status="done")
     kind = indicator.computation
     if kind == Computation.CYCLE_TIME:
@@ -139,11 +143,11 @@ def measured_value(indicator: Indicator, process_id: int, start: date, end: date
     return Value(_decimal(sum(v for v, _, _ in rows) / len(rows)), None, source=Source.MEASURED)
 
 
-def indicator_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
+def indicator_value(indicator: Indicator, process_id: int, start: date, end: date, *, run_ids=None) -> Value:
     """Computed from runs when the period has runs; otherwise the imported or entered measurements
     (the baseline before OpsFlow ran the process usually comes from there)."""
     if indicator.source == Source.COMPUTED:
-        value = computed_value(indicator, process_id, start, end)
+        value = computed_value(indicator, process_id, start, end, run_ids=run_ids)
         if value.value is not None and (value.n is None or value.n > 0):
             return value
     return measured_value(indicator, process_id, start, end)

@@ -18,6 +18,8 @@ api_v1 = [
     path("work/", include(process_api.work_urls)),
     path("projects/", include(process_api.project_urls)),
     path("metrics/", include("metrics.api.urls")),
+    path("pilots/", include("pilots.api.urls")),
+    path("rollouts/", include("pilots.api.urls_rollout")),
 ]
 
 urlpatterns = [
@@ -41,6 +43,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("metrics/", include("metrics.urls")),
+    path("reviews/", include("metrics.urls_reviews")),
+    path("pilots/", include("pilots.urls")),
+    path("rollouts/", include("pilots.urls_rollout")),
     path("", include("processes.urls")),
 ]
 

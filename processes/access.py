@@ -59,6 +59,11 @@ def _descendants(roots: Iterable[int]) -> set[int]:
     return found
 
 
+def departments_under(roots: Iterable[int]) -> set[int]:
+    """The departments ``roots`` and every department below them."""
+    return _descendants(roots)
+
+
 def department_scope(user) -> frozenset[int] | None:
     """The ids of the departments the user works in, or ``None`` when they see every department."""
     roles = user_roles(user)

@@ -17,6 +17,7 @@ class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted for approval")
     APPROVED = "approved", _("Approved")
+    PILOTING = "piloting", _("In a pilot")
     PUBLISHED = "published", _("Published")
     SUPERSEDED = "superseded", _("Superseded")
 
@@ -58,6 +59,10 @@ class WorkKind(models.TextChoices):
     STEP = "step", _("Process step")
     EXCEPTION = "exception", _("Exception follow-up")
     PHASE = "phase", _("Project phase")
+    FEEDBACK = "feedback", _("Pilot feedback action")
+    MILESTONE = "milestone", _("Rollout milestone")
+    REVIEW = "review", _("Review")
+    ACTION = "action", _("Improvement action")
     GATE = "gate", _("Phase gate")
 
 
@@ -119,3 +124,15 @@ class SuggestionState(models.TextChoices):
     SUGGESTED = "suggested", _("Suggested by the system")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+
+
+class ReviewCadence(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
+class CaseSource(models.TextChoices):
+    REVIEW = "review", _("Periodic review")
+    PILOT = "pilot", _("Pilot")
+    PROJECT = "project", _("Improvement project")
+    OTHER = "other", _("Other")

@@ -577,7 +577,65 @@ def load_metrics():
     metrics_demo.load()
 
 
-LOADERS = [load_organisation, load_processes, load_demo_runs, load_projects, load_metrics]
+def load_pilots():
+    """Phase 4 and 5: the regional sales team's pilot, and the rollout plan (pilots app)."""
+    from pilots import demo as pilot_demo
+    from pilots import demo_rollout
+
+    pilot_demo.load()
+    demo_rollout.load()
+
+
+def load_cases():
+    """Two lessons in the case library: one from the pilot, one from the complaint process."""
+    from .models import Case
+    from .services import cases
+
+    if Case.objects.exists():
+        return
+    users = _demo_users()
+    departments = {d.code: d for d in Department.objects.all()}
+    project = ImprovementProject.objects.filter(name_en="Order and complaint processes").first()
+    cases.case_save(
+        user=users["manager"],
+        title_en="A review limit that is too tight makes people skip checks",
+        title_zh="审核时限过紧会让人跳过核对",
+        lesson_en="In the regional sales pilot a 1.5-hour review limit pushed staff to skip the ID check on "
+        "incomplete orders. The stand-up changed it to 3 hours and on-time reviews held. Pilot a limit before "
+        "publishing it.",
+        lesson_zh="区域销售组试点中，1.5 小时的审核时限使员工在订单信息不全时跳过身份核对。站会将其改为 3 小时后，"
+        "审核仍能按时完成。时限应先试点再发布。",
+        department=departments["sales"],
+        process=Process.objects.get(code="order-processing"),
+        project=project,
+        source="pilot",
+        tags=["time limit", "pilot", "审核"],
+    )
+    cases.case_save(
+        user=users["director"],
+        title_en="Every hand-off needs a time limit",
+        title_zh="每次交接都需要时限",
+        lesson_en="Complaints stalled between customer service and logistics because the hand-off had no owner and "
+        "no limit. Giving the hand-off its own step with a 4-hour limit made the delay visible and escalated.",
+        lesson_zh="投诉在客服部和物流部之间停滞，因为交接既无负责人也无时限。把交接设为单独的步骤并给予 4 小时时限后，"
+        "延误变得可见并会自动升级。",
+        department=departments["customer-service"],
+        process=Process.objects.get(code="complaint-handling"),
+        project=project,
+        source="project",
+        tags=["hand-off", "交接"],
+    )
+
+
+LOADERS = [
+    load_organisation,
+    load_processes,
+    load_demo_runs,
+    load_projects,
+    load_metrics,
+    load_pilots,
+    load_cases,
+]
 
 
 def load_all():

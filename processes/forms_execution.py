@@ -18,15 +18,27 @@ class StartRunForm(forms.Form):
         label=_("External id"), max_length=100, required=False, help_text=_("e.g. the order number")
     )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    business_line = forms.CharField(
+        label=_("Business line"),
+        max_length=100,
+        required=False,
+        help_text=_("Optional, e.g. a sales channel; a pilot may be scoped to one."),
+    )
 
     def __init__(self, *args, user, versions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].queryset = versions
-        self.fields["version"].label_from_instance = lambda v: f"{v.process} (v{v.number})"
+        self.fields["version"].label_from_instance = self.version_label
         scope = access.department_scope(user)
         departments = Department.objects.all() if scope is None else Department.objects.filter(pk__in=scope)
         self.fields["department"].queryset = departments
         self.user = user
+
+    @staticmethod
+    def version_label(version) -> str:
+        if version.status == "piloting":
+            return _("%(process)s (v%(number)s, in a pilot)") % {"process": version.process, "number": version.number}
+        return f"{version.process} (v{version.number})"
 
     def clean(self):
         data = super().clean()

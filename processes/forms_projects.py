@@ -34,6 +34,7 @@ class ProjectForm(forms.ModelForm):
             "processes",
             "lead",
             "phase_days",
+            "review_cadence",
         ]
         widgets = {
             "strategic_goal_en": forms.Textarea(attrs={"rows": 2}),

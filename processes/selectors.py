@@ -104,7 +104,7 @@ def history_for_version(version):
     records = list(StandardVersion.history.filter(id=version.pk).select_related("history_user"))
     for model in (Step, StandardTarget, EscalationLevel, ExceptionPlan):
         records += list(model.history.filter(version_id=version.pk).select_related("history_user"))
-    return _with_changes(records)
+    return with_changes(records)
 
 
 def history_for_run(run):
@@ -113,7 +113,7 @@ def history_for_run(run):
 
     records = list(Run.history.filter(id=run.pk).select_related("history_user"))
     records += list(WorkItem.history.filter(run_id=run.pk).select_related("history_user"))
-    return _with_changes(records)
+    return with_changes(records)
 
 
 def history_for_project(project):
@@ -123,16 +123,16 @@ def history_for_project(project):
     records = list(ImprovementProject.history.filter(id=project.pk).select_related("history_user"))
     for model in (Goal, Problem, CurrentStateAnalysis, Bottleneck):
         records += list(model.history.filter(project_id=project.pk).select_related("history_user")[:200])
-    return _with_changes(records)[:100]
+    return with_changes(records)[:100]
 
 
 def history_for_process(process):
     from .models import Process
 
-    return _with_changes(list(Process.history.filter(id=process.pk).select_related("history_user")))
+    return with_changes(list(Process.history.filter(id=process.pk).select_related("history_user")))
 
 
-def _with_changes(records):
+def with_changes(records):
     """Attach to each history record the list of (field, old, new) it changed."""
     records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
     by_object = {}
@@ -152,6 +152,9 @@ def _with_changes(records):
 
 # Execution
 # ------------------------------------------------------------------------------
+
+
+_with_changes = with_changes  # the old private name, still used by pilots.selectors_rollout
 
 
 def inbox_list(*, user, include_queue: bool = True):
@@ -179,6 +182,27 @@ def inbox_list(*, user, include_queue: bool = True):
         .select_related("run", "run__version__process", "project", "department", "assignee")
         .order_by("due_at", "id")
     )
+
+
+def department_main_role(department_id: int) -> str:
+    """The role most of a department's active people hold (ops staff when nobody is there): the
+    role whose queue gets work addressed to the department as a whole (e.g. pilot feedback)."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Count, Q
+
+    from .choices import Role
+
+    row = (
+        Group.objects.filter(name__in=[Role.OPS_STAFF, Role.PROCESS_SPECIALIST, Role.IT_SUPPORT])  # who does work
+        .annotate(
+            people=Count("user", filter=Q(user__department_id=department_id, user__is_active=True), distinct=True)
+        )
+        .filter(people__gt=0)
+        .order_by("-people", "name")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return row or Role.OPS_STAFF
 
 
 def work_item_get(*, user, pk):
@@ -248,3 +272,28 @@ def inbox_summary(*, user) -> dict:
     )
     counts["unread"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return counts
+
+
+def case_search(*, user, text: str = "", process=None, tag: str = "", project=None):
+    """The cases in the user's scope matching every given filter; ``text`` is looked for in the
+    titles and lessons of both languages."""
+    from django.db.models import Q
+
+    from .models import Case
+
+    qs = access.scope_queryset(user, Case.objects.all()).select_related("process", "project", "department")
+    for word in text.split():
+        qs = qs.filter(
+            Q(title_en__icontains=word)
+            | Q(title_zh__icontains=word)
+            | Q(lesson_en__icontains=word)
+            | Q(lesson_zh__icontains=word)
+            | Q(tags__name__iexact=word)
+        )
+    if process is not None:
+        qs = qs.filter(process=process)
+    if project is not None:
+        qs = qs.filter(project=project)
+    if tag:
+        qs = qs.filter(tags__name__iexact=tag)
+    return qs.distinct().prefetch_related("tags").order_by("-created_at", "-pk")

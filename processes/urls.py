@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .views import cases as case_views
 
 standards = [
     path("", views.ProcessListView.as_view(), name="process-list"),
@@ -41,8 +42,16 @@ projects = [
     path("<int:pk>/<slug:action>/<int:obj>/", views.ProjectActionView.as_view(), name="row-action"),
 ]
 
+cases = [
+    path("", case_views.CaseListView.as_view(), name="list"),
+    path("new/", case_views.CaseFormView.as_view(), name="create"),
+    path("<int:pk>/", case_views.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", case_views.CaseFormView.as_view(), name="edit"),
+]
+
 urlpatterns = [
     path("organisation/", views.OrganisationView.as_view(), name="org"),
+    path("cases/", include((cases, "cases"))),
     path("standards/", include((standards, "standards"))),
     path("work/", include((work, "work"))),
     path("projects/", include((projects, "projects"))),

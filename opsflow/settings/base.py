@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalation-sweep": {"task": "processes.escalation_sweep", "schedule": 30.0},
     # Every 5 minutes: e-mail again the notifications whose e-mail task was lost.
     "notifications-resend": {"task": "processes.notifications_resend", "schedule": 300.0},
+    # Every hour: open the periodic review of the month or quarter just ended (projects in phase 6).
+    "periodic-reviews": {"task": "metrics.periodic_reviews", "schedule": 3600.0},
+    # Every hour: open the rollout reviews whose period ended (daily while young, then weekly); hourly so
+    # a day's review is there early in the morning, and a run missed while beat was down is caught up.
+    "rollout-reviews": {"task": "pilots.rollout_reviews", "schedule": 3600.0},
 }
 
 # REST FRAMEWORK
@@ -233,6 +238,13 @@ SPECTACULAR_SETTINGS = {
         "TargetKindEnum": "metrics.choices.TargetKind",
         "WorkStatusEnum": "processes.choices.WorkStatus",
         "RunStatusEnum": "processes.choices.RunStatus",
+        "WorkKindEnum": "processes.choices.WorkKind",
+        "ReviewCadenceEnum": "processes.choices.ReviewCadence",
+        "MonitoringCadenceEnum": "pilots.choices.Cadence",
+        "ReviewActionKindEnum": "metrics.choices.ActionKind",
+        "QuestionKindEnum": "pilots.choices.QuestionKind",
+        "NoteKindEnum": "processes.choices.NoteKind",
+        "BottleneckKindEnum": "processes.choices.BottleneckKind",
     },
 }
 

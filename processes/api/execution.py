@@ -30,6 +30,8 @@ class WorkItemSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "run",
+            "project",
+            "subject_url",
             "step",
             "exception_plan",
             "parent",
@@ -76,6 +78,7 @@ class RunSerializer(serializers.ModelSerializer):
             "department",
             "external_id",
             "title",
+            "business_line",
             "status",
             "started_at",
             "finished_at",
@@ -97,6 +100,13 @@ class RunStartSerializer(serializers.Serializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    business_line = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional (e.g. a sales channel); a pilot may be scoped to one.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +120,9 @@ class RunStartSerializer(serializers.Serializer):
         if version is None and process is None:
             raise serializers.ValidationError({"process": ["Give a process code or a version id."]})
         if version is None:
-            version = process.versions.filter(status="published").first()
+            # the current standard; a process on trial before its first publication runs its pilot version
+            versions = process.versions
+            version = versions.filter(status="published").first() or versions.filter(status="piloting").first()
             if version is None:
                 raise serializers.ValidationError({"process": ["This process has no published standard."]})
         data["version"] = version
@@ -197,6 +209,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             department=data.get("department"),
             external_id=data["external_id"],
             title=data["title"],
+            business_line=data["business_line"],
         )
         run = self.get_queryset().get(pk=run.pk)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

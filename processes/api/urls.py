@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from .cases import CaseViewSet
 from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
 from .projects import (
     AnalysisViewSet,
@@ -20,6 +21,7 @@ org.register("users", UserViewSet, basename="user")
 processes = DefaultRouter()
 processes.register("processes", ProcessViewSet, basename="process")
 processes.register("standard-versions", StandardVersionViewSet, basename="standard-version")
+processes.register("cases", CaseViewSet, basename="case")
 
 work = DefaultRouter()
 work.register("runs", RunViewSet, basename="run")

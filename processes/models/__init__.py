@@ -1,4 +1,5 @@
 from .calendar import BusinessCalendar, CalendarDay
+from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, WorkItem
 from .org import Department, User
 from .projects import (
@@ -23,6 +24,8 @@ __all__ = [
     "ProjectNote",
     "TeamMember",
     "BusinessCalendar",
+    "Case",
+    "CaseTag",
     "CalendarDay",
     "Escalation",
     "Notification",

@@ -33,6 +33,12 @@ class Run(models.Model):
         _("external id"), max_length=100, blank=True, help_text=_("e.g. the order number in the order system")
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
+    business_line = models.CharField(
+        _("business line"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example a sales channel or a product line; a pilot may be scoped to one."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.ACTIVE)
     started_at = models.DateTimeField(_("started"), db_index=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -120,6 +126,9 @@ class WorkItem(models.Model):
         related_name="work_item",
     )
     position = models.PositiveIntegerField(_("step number"), default=0)
+    subject_url = models.CharField(
+        _("link"), max_length=300, blank=True, help_text=_("The page of what this work is about (work outside runs).")
+    )
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     department = models.ForeignKey(

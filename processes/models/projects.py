@@ -4,7 +4,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import BottleneckKind, Level, NoteKind, ProblemSource, ProjectPhase, SuggestionState, TeamRole
+from ..choices import (
+    BottleneckKind,
+    Level,
+    NoteKind,
+    ProblemSource,
+    ProjectPhase,
+    ReviewCadence,
+    SuggestionState,
+    TeamRole,
+)
 from .base import BilingualNameMixin, TimeStampedModel
 from .standards import bilingual
 
@@ -32,6 +41,13 @@ class ImprovementProject(BilingualNameMixin, TimeStampedModel):
         default=10,
         validators=[MinValueValidator(1)],
         help_text=_("The deadline of each phase's work, in working days."),
+    )
+    review_cadence = models.CharField(
+        _("periodic reviews"),
+        max_length=10,
+        choices=ReviewCadence.choices,
+        default=ReviewCadence.MONTHLY,
+        help_text=_("In continuous optimization, a review of each past month or quarter lands in the lead's inbox."),
     )
     flow_process = models.OneToOneField(
         "viewflow.Process",

@@ -31,6 +31,7 @@ from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, Versi
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
+from ..signals import work_item_finished
 
 logger = logging.getLogger(__name__)
 
@@ -121,36 +122,62 @@ def _step_specs(version: StandardVersion, run_department_id: int) -> list[dict]:
     ]
 
 
-def _levels(version: StandardVersion) -> list[list]:
+def escalation_levels(version: StandardVersion) -> list[list]:
     return [[e.level, e.target, str(e.after_hours)] for e in version.escalation_levels.all()]
 
 
 @transaction.atomic
 def run_start(
-    *, version: StandardVersion, user, department=None, external_id: str = "", title: str = "", at=None
+    *,
+    version: StandardVersion,
+    user,
+    department=None,
+    external_id: str = "",
+    title: str = "",
+    business_line: str = "",
+    at=None,
 ) -> tuple[Run, bool]:
     """Start a run of a published version; with an ``external_id`` already used, return that run.
 
     Leading automatic steps (the trigger, e.g. "customer places the order online") are done at once.
     Returns ``(run, created)``.
     """
+    from pilots import selectors as pilot_selectors
+
     from ..flows import RunFlow
 
     at = _now(at)
     department = department or version.process.department
     if not access.can(user, VIEW, department.pk):
         raise PermissionDenied(_("You cannot start runs for this department."))
-    if version.status != VersionStatus.PUBLISHED:
-        raise ValidationError({"version": _("Only the published version of a standard can be run.")})
     if external_id:
         existing = Run.objects.filter(version__process_id=version.process_id, external_id=external_id).first()
         if existing is not None:
             return existing, False
+    # A pilot running in this department (and business line) on this day runs its trial version;
+    # its control scope keeps the current standard. Both are attributed to the pilot.
+    route = pilot_selectors.pilot_route(
+        process_id=version.process_id, department_id=department.pk, business_line=business_line, at=at
+    )
+    if route is not None and route.version is not None:
+        version = route.version
+    elif version.status == VersionStatus.PILOTING:
+        raise ValidationError(
+            {"version": _("This version is on trial in a pilot: only runs in the pilot's scope and dates use it.")}
+        )
+    elif version.status != VersionStatus.PUBLISHED:
+        raise ValidationError({"version": _("Only the published version of a standard can be run.")})
     steps = _step_specs(version, department.pk)
     if not steps:
         raise ValidationError({"version": _("This standard has no steps.")})
     run = Run(
-        version=version, department=department, external_id=external_id, title=title, started_at=at, started_by=user
+        version=version,
+        department=department,
+        external_id=external_id,
+        title=title,
+        business_line=business_line,
+        started_at=at,
+        started_by=user,
     )
     run.full_clean(exclude=["flow_process"])
     try:
@@ -159,9 +186,11 @@ def run_start(
     except IntegrityError:
         # the same external id was started at the same moment by another request
         return Run.objects.get(version=version, external_id=external_id), False
+    if route is not None:
+        pilot_selectors.pilot_attach_run(route=route, run=run)
     token = _clock.set(at)
     try:
-        process = RunFlow.start.run(steps=steps, run_id=run.pk, levels=_levels(version))
+        process = RunFlow.start.run(steps=steps, run_id=run.pk, levels=escalation_levels(version))
         process.artifact = run
         process.save(update_fields=["artifact_content_type", "artifact_object_id"])
         run.flow_process_id = process.pk
@@ -408,6 +437,8 @@ def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
             if activation is None:
                 if item.run_id:
                     _finish_run_if_done(item.run_id, at)
+                else:
+                    work_item_finished.send(sender=WorkItem, item=item, user=user, at=at, note=note)
             else:
                 process = activation.process
                 process.data["next"] = item.position
@@ -434,6 +465,77 @@ def _finish_run_if_done(run_id: int, at: datetime):
     run.cycle_seconds = _seconds(run.started_at, at)
     run.on_time = not run.items.filter(on_time=False).exists()
     run.save(update_fields=["status", "finished_at", "cycle_seconds", "on_time", "updated_at"])
+
+
+# Work outside runs (pilot feedback actions, rollout milestones, reviews)
+# ------------------------------------------------------------------------------
+
+# Used when the work belongs to no standard with its own policy: the supervisor (or the department's
+# head when nobody took it) 4 hours after the deadline, then the department head a day later.
+DEFAULT_ESCALATION = [[1, EscalationTarget.SUPERVISOR.value, "4"], [2, EscalationTarget.DEPARTMENT_HEAD.value, "24"]]
+
+
+def work_item_open(
+    *,
+    kind: str,
+    department_id: int,
+    title_en: str,
+    title_zh: str = "",
+    due_at: datetime | None,
+    user,
+    role: str = Role.OPS_STAFF,
+    assignee=None,
+    project=None,
+    subject_url: str = "",
+    note: str = "",
+    levels: list[list] | None = None,
+    at=None,
+) -> WorkItem:
+    """Open a piece of work in a department's inbox (or an assignee's) with a deadline and the same
+    escalation as run steps. The creating app closes its own record on ``work_item_finished``."""
+    at = _now(at)
+    levels = DEFAULT_ESCALATION if levels is None else levels
+    item = WorkItem(
+        kind=kind,
+        project=project,
+        title_en=title_en[:300],
+        title_zh=title_zh[:300],
+        department_id=department_id,
+        role=role,
+        created_at=at,
+        due_at=due_at,
+        note=note,
+        subject_url=subject_url,
+        escalation_policy=levels,
+        next_escalation_at=_next_escalation(due_at, levels, 0),
+    )
+    if assignee is not None:
+        item.assignee = assignee
+        item.assigned_at = at
+    _audit(item, user).save()
+    if assignee is not None and assignee.pk != getattr(user, "pk", None):
+        _notify(
+            user=assignee,
+            kind=NotificationKind.ASSIGNED,
+            key=f"assigned:{item.pk}:{assignee.pk}",
+            item=item,
+            subject_en=f"New work for you: {item.title_en}",
+            subject_zh=f"新的待办：{item.title_zh or item.title_en}",
+            at=at,
+        )
+    return item
+
+
+def work_item_cancel(*, item: WorkItem, user, at=None) -> WorkItem:
+    """Withdraw open work that is no longer needed (it stops escalating)."""
+    with transaction.atomic():
+        item = _lock(item)
+        if item.is_open:
+            item.status = WorkStatus.CANCELLED
+            item.finished_at = _now(at)
+            item.next_escalation_at = None
+            _audit(item, user).save()
+    return item
 
 
 # Exceptions

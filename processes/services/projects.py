@@ -132,6 +132,7 @@ def project_create(
     processes=(),
     lead=None,
     phase_days=10,
+    review_cadence="monthly",
     team=(),
     at=None,
 ) -> ImprovementProject:
@@ -147,6 +148,7 @@ def project_create(
         department=department,
         lead=lead,
         phase_days=phase_days,
+        review_cadence=review_cadence,
         created_by=user,
     )
     project.full_clean()

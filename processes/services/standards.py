@@ -349,14 +349,68 @@ def version_reject(*, version: StandardVersion, user, note: str) -> StandardVers
 
 
 @transaction.atomic
-def version_publish(*, version: StandardVersion, user) -> StandardVersion:
-    """Make an approved version the current one; the previous current version is superseded."""
+def draft_for_change(*, version: StandardVersion, user, change_note: str) -> StandardVersion:
+    """The draft that takes a change to ``version``: the process's open draft when it descends from
+    ``version`` (a second change joins the first), otherwise a new draft copied from ``version``."""
+    _require(user, AUTHOR_STANDARD, version.process.department_id)
+    Process.objects.select_for_update().filter(pk=version.process_id).first()
+    open_version = _open_version_exists(version.process)
+    if open_version is None:
+        return version_new_draft(version=version, user=user, change_note=change_note)
+    if open_version.status != VersionStatus.DRAFT or open_version.based_on_id != version.pk:
+        raise ValidationError(
+            _("Version %(number)s of this process is still in the works; finish or publish it first.")
+            % {"number": open_version.number}
+        )
+    if change_note and change_note not in open_version.change_note:
+        open_version.change_note = "\n".join(filter(None, [open_version.change_note, change_note]))
+        _audit(open_version, user).save(update_fields=["change_note", "updated_at"])
+    return open_version
+
+
+@transaction.atomic
+def step_limit_change(*, version: StandardVersion, user, key: str, time_limit, time_unit: str) -> Step:
+    """Change one step's time limit in a draft (e.g. a pilot stand-up: "too tight, make it 3 hours")."""
+    _require(user, AUTHOR_STANDARD, version.process.department_id)
+    version = _lock_version(version)
+    if not version.is_editable:
+        raise ValidationError(_("Only a draft can be changed."))
+    step = version.steps.filter(key=key).first()
+    if step is None:
+        raise ValidationError({"step": _("This step is not in the draft any more.")})
+    step.time_limit, step.time_unit = time_limit, time_unit
+    step.full_clean()
+    _audit(step, user).save()
+    return step
+
+
+@transaction.atomic
+def version_pilot(*, version: StandardVersion, user) -> StandardVersion:
+    """Put an approved version on trial: runs in a pilot's scope use it, everyone else keeps the
+    current standard. It is immutable from here on, and no longer blocks a new draft."""
     _require(user, APPROVE_STANDARD, version.process.department_id)
     version = _lock_version(version)
+    if version.status == VersionStatus.PILOTING:
+        return version
     if version.status != VersionStatus.APPROVED:
+        raise ValidationError(_("Only an approved version can be piloted."))
+    version.status = VersionStatus.PILOTING
+    _audit(version, user).save()
+    return version
+
+
+@transaction.atomic
+def version_publish(*, version: StandardVersion, user) -> StandardVersion:
+    """Make an approved (or piloted) version the current one. The previous current version, and any
+    other version still in a pilot, is superseded: runs in a pilot's scope then use the new standard."""
+    _require(user, APPROVE_STANDARD, version.process.department_id)
+    version = _lock_version(version)
+    if version.status not in (VersionStatus.APPROVED, VersionStatus.PILOTING):
         raise ValidationError(_("Only an approved version can be published."))
-    for current in StandardVersion.objects.select_for_update().filter(
-        process=version.process, status=VersionStatus.PUBLISHED
+    for current in (
+        StandardVersion.objects.select_for_update()
+        .filter(process=version.process, status__in=[VersionStatus.PUBLISHED, VersionStatus.PILOTING])
+        .exclude(pk=version.pk)
     ):
         current.status = VersionStatus.SUPERSEDED
         _audit(current, user).save()

@@ -25,6 +25,14 @@ def time_limit(obj):
 
 
 @register.filter
+def time_limit_of(amount, unit):
+    """``{{ amount|time_limit_of:unit }}``: a limit given as its two parts."""
+    from ..formatting import time_limit as format_limit
+
+    return format_limit(amount, unit)
+
+
+@register.filter
 def num(value):
     from ..formatting import number
 
@@ -41,3 +49,9 @@ def status_chip(status):
         "approved": "",
         "superseded": "chip--muted",
     }.get(status, "")
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ counts|get_item:status }}``: a dictionary's value in a template."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -151,7 +151,9 @@ class RunStartView(CapabilityRequiredMixin, View):
     template_name = "processes/work/run_start.html"
 
     def versions(self):
-        qs = StandardVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("process")
+        qs = StandardVersion.objects.filter(
+            status__in=[VersionStatus.PUBLISHED, VersionStatus.PILOTING]
+        ).select_related("process")
         return access.scope_queryset(self.request.user, qs, field="process__department")
 
     def get(self, request):
@@ -168,6 +170,7 @@ class RunStartView(CapabilityRequiredMixin, View):
                     department=form.cleaned_data["department"],
                     external_id=form.cleaned_data["external_id"],
                     title=form.cleaned_data["title"],
+                    business_line=form.cleaned_data["business_line"],
                 )
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))

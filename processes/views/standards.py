@@ -103,9 +103,9 @@ class VersionDetailView(VersionMixin, TemplateView):
             can_approve=can_approve and version.status == "submitted" and version.author_id != user.pk,
             own_version=version.author_id == user.pk,
             can_reject=can_approve and version.status in ("submitted", "approved"),
-            can_publish=can_approve and version.status == "approved",
+            can_publish=can_approve and version.status in ("approved", "piloting"),
             can_new_draft=can_author
-            and version.status in ("published", "superseded")
+            and version.status in ("published", "superseded", "piloting")
             and not version.process.versions.filter(status__in=["draft", "submitted", "approved"]).exists(),
             other_versions=others,
             **sop_context(version),

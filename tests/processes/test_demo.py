@@ -14,7 +14,8 @@ def test_loaddemo_loads_the_seed_world_and_twice_changes_nothing(django_user_mod
     first = _row_counts()
     users = set(django_user_model.objects.values_list("username", flat=True))
     assert users == {"director", "manager", "specialist", "sales", "warehouse", "logistics", "cs", "it", "admin"}
-    assert first["processes.Department"] == 7
+    assert first["processes.Department"] == 9  # head office, the seed's six, the two regional sales teams
+    assert first["pilots.Pilot"] == 1 and first["pilots.FeedbackItem"] == 2  # template 3: the seed's two rows
     before = {u.username: (u.password, u.department_id, u.supervisor_id) for u in django_user_model.objects.all()}
     call_command("loaddemo")
     assert _row_counts() == first  # not even an audit row more

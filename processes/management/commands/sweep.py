@@ -1,11 +1,18 @@
 from django.core.management.base import BaseCommand
 
-from processes.services.execution import escalation_sweep
-
 
 class Command(BaseCommand):
-    help = "Escalate overdue work once (the same sweep Celery beat runs every 30 s), for cron-based installs."
+    help = (
+        "Run once what Celery beat runs on its schedule, for cron-based installs (every minute): escalate "
+        "overdue work, open the periodic reviews and the rollout monitoring reviews whose period has ended."
+    )
 
     def handle(self, *args, **options):
+        from metrics.reviews import reviews_due
+        from pilots.services.rollout import reviews_create_due
+        from processes.services.execution import escalation_sweep
+
         count = escalation_sweep(fan_out=False)
         self.stdout.write(f"escalated {count} work item(s)")
+        self.stdout.write(f"opened {reviews_due()} periodic review(s)")
+        self.stdout.write(f"opened {reviews_create_due()} rollout review(s)")
