@@ -198,14 +198,18 @@ def evaluation_update(*, evaluation, user, rows=None, **fields):
 
 def evaluation_compute(*, evaluation: Evaluation) -> Evaluation:
     """(Re)compute before, after, change, p-value and verdict of every row from the data."""
-    for row in evaluation.rows.select_related("indicator"):
+    rows = list(evaluation.rows.select_related("indicator"))
+    indicators = [row.indicator for row in rows]
+    # every computed indicator of a period in a few aggregates (``selectors.computed_values``)
+    befores = selectors.indicator_values(
+        indicators, evaluation.process_id, evaluation.baseline_start, evaluation.baseline_end
+    )
+    afters = selectors.indicator_values(
+        indicators, evaluation.process_id, evaluation.evaluation_start, evaluation.evaluation_end
+    )
+    for row in rows:
         indicator = row.indicator
-        before = selectors.indicator_value(
-            indicator, evaluation.process_id, evaluation.baseline_start, evaluation.baseline_end
-        )
-        after = selectors.indicator_value(
-            indicator, evaluation.process_id, evaluation.evaluation_start, evaluation.evaluation_end
-        )
+        before, after = befores[indicator.pk], afters[indicator.pk]
         p_value = None
         if before.value is not None and after.value is not None:
             p_value = significance(before=before, after=after, is_rate=indicator.is_rate)

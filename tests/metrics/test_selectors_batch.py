@@ -1,0 +1,146 @@
+"""``selectors.computed_values`` (every computed indicator of a period in a few aggregates) gives
+exactly what ``selectors.computed_value`` (one aggregate per indicator, the reference) gives."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from metrics import selectors, services
+from metrics.choices import Computation, Source
+from metrics.models import Evaluation, Indicator
+from pilots.models import PilotRun
+from processes import demo
+from processes.models import Process, StandardVersion
+from processes.services import execution
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _computed():
+    return list(Indicator.objects.filter(source=Source.COMPUTED).order_by("code"))
+
+
+def _assert_batch_equals_reference(indicators, process_id, start, end, run_ids=None):
+    batch = selectors.computed_values(indicators, process_id, start, end, run_ids=run_ids)
+    assert set(batch) == {i.pk for i in indicators}
+    for indicator in indicators:
+        reference = selectors.computed_value(indicator, process_id, start, end, run_ids=run_ids)
+        assert batch[indicator.pk] == reference, indicator.code
+
+
+@pytest.fixture
+def known_runs(org, users):
+    """The runs of ``test_evaluation``'s hand-computed example: one finished, one left open."""
+    demo.load_processes()
+    version = StandardVersion.objects.get(process__code="order-processing")
+    t0 = datetime(2026, 3, 10, 9, tzinfo=SHANGHAI)
+    run_a, _ = execution.run_start(version=version, user=users["sales"], at=t0)
+    review = run_a.items.get(position=2)
+    execution.item_claim(item=review, user=users["sales"], at=t0 + timedelta(minutes=30))
+    execution.item_complete(item=review, user=users["sales"], checks=review.step.checks, at=t0 + timedelta(minutes=90))
+    execution.item_complete(item=run_a.items.get(position=3), user=users["warehouse"], at=t0 + timedelta(minutes=120))
+    execution.item_complete(item=run_a.items.get(position=4), user=users["logistics"], at=t0 + timedelta(minutes=150))
+    run_b, _ = execution.run_start(version=version, user=users["sales"], at=t0)
+    review_b = run_b.items.get(position=2)
+    execution.item_claim(item=review_b, user=users["sales"], at=t0 + timedelta(hours=2))
+    execution.item_complete(item=review_b, user=users["sales"], checks=[], at=t0 + timedelta(hours=3))
+    execution.escalation_sweep(now=t0 + timedelta(hours=3))
+    return version, run_a, run_b
+
+
+def test_every_computation_is_covered_by_the_demo_indicators(org):
+    demo.load_processes()
+    demo.load_metrics()
+    assert {i.computation for i in _computed()} == set(Computation.values)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 3, 10), date(2026, 3, 10)),  # the day of the runs
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2026, 3, 11), date(2026, 3, 31)),  # after: only the backlog counts
+        (date(2025, 1, 1), date(2025, 12, 31)),  # before: empty
+    ],
+)
+def test_known_runs_batch_equals_one_aggregate_per_indicator(known_runs, start, end):
+    version, run_a, _run_b = known_runs
+    demo.load_metrics()
+    indicators = _computed()
+    _assert_batch_equals_reference(indicators, version.process_id, start, end)
+    # a subset of the runs (as a pilot's arm narrows them)
+    _assert_batch_equals_reference(indicators, version.process_id, start, end, run_ids=[run_a.pk])
+
+
+def test_known_runs_batch_gives_the_hand_computed_values(known_runs):
+    version, _a, _b = known_runs
+    demo.load_metrics()
+    values = {
+        i.code: v
+        for i in _computed()
+        for v in [selectors.computed_values([i], version.process_id, date(2026, 3, 10), date(2026, 3, 10))[i.pk]]
+    }
+    assert (values["waiting-time"].n, str(values["waiting-time"].value)) == (4, "0.8750")
+    assert (values["on-time-rate"].n, values["on-time-rate"].numerator) == (4, 3)
+    assert (values["error-rate"].n, values["error-rate"].numerator, str(values["error-rate"].value)) == (
+        8,
+        5,
+        "62.5000",
+    )
+    assert (values["cycle-time"].n, str(values["cycle-time"].value)) == (1, "2.5000")
+    assert str(values["backlog"].value) == "1" and str(values["throughput"].value) == "1"
+
+
+def test_demo_world_batch_equals_reference_for_every_process_period_and_pilot_arm(org):
+    demo.load_all()
+    indicators = _computed()
+    today = timezone.localdate()
+    periods = [(today - timedelta(days=364), today), (today - timedelta(days=30), today), (today, today)]
+    for process in Process.objects.all():
+        for start, end in periods:
+            _assert_batch_equals_reference(indicators, process.pk, start, end)
+    for link in PilotRun.objects.values("pilot_id", "arm").distinct():
+        run_ids = PilotRun.objects.filter(**link).values("run_id")
+        for process in Process.objects.all():
+            _assert_batch_equals_reference(indicators, process.pk, today - timedelta(days=364), today, run_ids=run_ids)
+
+
+def test_batch_runs_three_aggregates_for_all_computed_indicators(known_runs):
+    version, _a, _b = known_runs
+    demo.load_metrics()
+    indicators = _computed()
+    with CaptureQueriesContext(connection) as queries:
+        selectors.computed_values(indicators, version.process_id, date(2026, 3, 1), date(2026, 3, 31))
+    assert len(queries) == 3  # the period's runs; its finished steps; its created and open steps
+
+
+def test_indicator_values_keep_the_fallback_to_measurements(org):
+    demo.load_all()
+    evaluation = Evaluation.objects.first()
+    indicators = list(Indicator.objects.order_by("code"))
+    for start, end in [
+        (evaluation.baseline_start, evaluation.baseline_end),
+        (evaluation.evaluation_start, evaluation.evaluation_end),
+    ]:
+        batch = selectors.indicator_values(indicators, evaluation.process_id, start, end)
+        for indicator in indicators:
+            assert batch[indicator.pk] == selectors.indicator_value(indicator, evaluation.process_id, start, end)
+
+
+def test_evaluation_compute_rows_equal_the_per_indicator_path(org):
+    demo.load_all()
+    evaluation = Evaluation.objects.first()
+    services.evaluation_compute(evaluation=evaluation)
+    for row in evaluation.rows.select_related("indicator"):
+        before = selectors.indicator_value(
+            row.indicator, evaluation.process_id, evaluation.baseline_start, evaluation.baseline_end
+        )
+        after = selectors.indicator_value(
+            row.indicator, evaluation.process_id, evaluation.evaluation_start, evaluation.evaluation_end
+        )
+        assert (row.before, row.after, row.n_before, row.n_after) == (before.value, after.value, before.n, after.n)
