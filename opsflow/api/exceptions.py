@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -12,12 +15,27 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self, detail=None, code=None):
+        if detail is None:
+            detail = _("The request body is larger than %(mb)s MB; send it in smaller batches.") % {
+                "mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024, 1)
+            }
+        super().__init__(detail, code)
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus model ValidationError -> 400 with field messages, ProtectedError -> 409."""
+    """DRF's handler, plus model ValidationError -> 400 with field messages, ProtectedError -> 409,
+    a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` -> 413."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError):
         exc = Conflict("The object is still referenced and cannot be deleted.")
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

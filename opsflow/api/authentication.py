@@ -1,0 +1,72 @@
+"""Token authentication for machines: django-rest-knox, plus a log line for every rejected token and
+the token's last use (written at most once a minute, so a busy integration costs no write per request)."""
+
+import logging
+from datetime import timedelta
+
+from django.dispatch import receiver
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox import auth
+from knox.settings import CONSTANTS
+from knox.signals import token_expired
+from rest_framework import exceptions
+from rest_framework.authentication import get_authorization_header
+
+from opsflow import security
+
+logger = logging.getLogger("opsflow.api.tokens")
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class TokenAuthentication(auth.TokenAuthentication):
+    """``Authorization: Token <token>`` with a personal API token; expired, revoked and unknown tokens
+    are answered 401 and logged with the token's public prefix and the client address."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if header and header[0].lower() == b"token" and security.token_failures_exceeded(request):
+            # guessing tokens from one address: answered 429 without a lookup (opsflow.security)
+            raise exceptions.Throttled(wait=security.TOKEN_FAILURE_WINDOW, detail=security.token_wait_message())
+        try:
+            result = super().authenticate(request)
+        except exceptions.AuthenticationFailed as exc:
+            security.token_failure_note(request)
+            parts = get_authorization_header(request).split()
+            presented = parts[1][: CONSTANTS.TOKEN_KEY_LENGTH].decode("ascii", "replace") if len(parts) > 1 else ""
+            logger.warning(
+                "API token rejected (%s): prefix %r, client %s, %s %s",
+                exc.detail,
+                presented,
+                request.META.get("REMOTE_ADDR", "?"),
+                request.method,
+                request.path,
+            )
+            raise
+        if result is not None:
+            _, token = result
+            now = timezone.now()
+            if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+                type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+                token.last_used_at = now
+        return result
+
+
+@receiver(token_expired, dispatch_uid="opsflow-log-expired-token")
+def _log_expired(sender, username, source, **kwargs):
+    # knox deletes an expired token when it (or another token of the same person) is next used
+    logger.warning("API token of %s expired and was removed (%s)", username, source)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The token in the OpenAPI schema, under the name it had before (generated clients keep working)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )

@@ -1,0 +1,105 @@
+"""Webhooks over REST, for IT support and administrators: subscriptions (create, change, deactivate
+with ``active: false``) and the read-only delivery log."""
+
+from rest_framework import mixins, serializers, viewsets
+
+from opsflow.api.permissions import RolePermission
+
+from .. import selectors_integrations
+from ..constants import MANAGE_ORG
+from ..models import WebhookDelivery, WebhookSubscription
+from ..models.integrations import WebhookEvent
+from ..services import webhooks
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, help_text="Events to send."
+    )
+    secret = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Signs each delivery (X-OpsFlow-Signature: sha256=HMAC-SHA256 of the body); empty: a random one.",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "id",
+            "name",
+            "url",
+            "secret",
+            "event_types",
+            "department",
+            "active",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+
+class WebhookSubscriptionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Where events are posted. Deactivate one with ``active: false``: it then gets nothing."""
+
+    queryset = WebhookSubscription.objects.order_by("pk")
+    serializer_class = WebhookSubscriptionSerializer
+    permission_classes = [RolePermission]
+    read_capability = MANAGE_ORG
+    write_capability = MANAGE_ORG
+    filterset_fields = ["active", "department"]
+
+    def perform_create(self, serializer):
+        serializer.instance = webhooks.webhook_subscription_save(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = webhooks.webhook_subscription_save(
+            user=self.request.user, subscription=serializer.instance, **serializer.validated_data
+        )
+
+    def object_department_id(self, obj):
+        return obj.department_id
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "uuid",
+            "subscription",
+            "event_type",
+            "event_key",
+            "payload",
+            "status",
+            "attempts",
+            "response_code",
+            "last_error",
+            "created_at",
+            "next_attempt_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The delivery log: each event sent to each subscription, its attempts and the last answer."""
+
+    queryset = WebhookDelivery.objects.none()
+    serializer_class = WebhookDeliverySerializer
+    permission_classes = [RolePermission]
+    read_capability = MANAGE_ORG
+    filterset_fields = ["subscription", "status", "event_type"]
+
+    def get_queryset(self):
+        return selectors_integrations.webhook_delivery_list()
+
+    def object_department_id(self, obj):
+        return obj.subscription.department_id
