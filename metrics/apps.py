@@ -9,7 +9,15 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from processes.tombstones import track
+
         from .indicators import ensure_seed_indicators
+        from .models import Evaluation, Indicator, Measurement, Review
+
+        track(Indicator, department=None)  # organisation-wide
+        for model in (Measurement, Evaluation):
+            track(model, department="process.department_id")
+        track(Review, department="project.department_id")
 
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
 

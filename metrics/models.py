@@ -232,6 +232,7 @@ class Review(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -297,6 +298,7 @@ class ReviewAction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

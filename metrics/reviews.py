@@ -84,7 +84,7 @@ def _open_review(project, start, end, now) -> Review | None:
                 subject_url=reverse("reviews:detail", args=[review.pk]),
                 at=now,
             )
-            review.save(update_fields=["work_item"])
+            review.save(update_fields=["work_item", "updated_at"])
     except IntegrityError:
         return None  # another beat opened it at the same moment
     return review
@@ -106,7 +106,7 @@ def review_save(*, review: Review, user, conclusions: str) -> Review:
     if review.closed_at:
         raise ValidationError(_("This review is closed."))
     review.conclusions = conclusions.strip()
-    _audit(review, user).save(update_fields=["conclusions"])
+    _audit(review, user).save(update_fields=["conclusions", "updated_at"])
     return review
 
 

@@ -36,13 +36,18 @@ def _sections():
                 Entry(
                     _("Process dashboard"), "metrics:process-dashboard", "stacked_bar_chart", capability=VIEW_DASHBOARDS
                 ),
+                Entry(_("Pilot dashboard"), "metrics:pilot-dashboard", "compare_arrows", capability=VIEW_DASHBOARDS),
             ],
         )
     ]
     extra = {
         "preparation": [Entry(_("Improvement projects"), "projects:list", "work")],
         "standards": [Entry(_("Process standards"), "standards:process-list", "description")],
+        "pilot": [Entry(_("Pilots"), "pilots:list", "science")],
+        "rollout": [Entry(_("Rollout plans"), "rollouts:list", "campaign")],
         "iteration": [
+            Entry(_("Periodic reviews"), "reviews:list", "event_repeat"),
+            Entry(_("Case library"), "cases:list", "menu_book"),
             Entry(_("Effect evaluations"), "metrics:evaluation-list", "assessment"),
             Entry(_("Indicators"), "metrics:indicator-list", "straighten"),
             Entry(_("Measurements"), "metrics:measurements", "edit_note"),
@@ -59,6 +64,8 @@ def _sections():
                 Entry(_("Departments and people"), "org", "groups", capability=VIEW_ORG),
                 Entry(_("Administration"), "admin:index", "admin_panel_settings", capability=MANAGE_ORG),
                 Entry(_("API documentation"), "api-docs", "api", capability=VIEW),
+                Entry(_("My API tokens"), "integrations:tokens", "key", capability=VIEW),
+                Entry(_("Webhooks"), "integrations:webhooks", "webhook", capability=MANAGE_ORG),
             ],
         )
     )

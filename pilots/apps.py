@@ -8,4 +8,16 @@ class PilotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from processes.tombstones import track
+
+        from . import models as m
         from . import receivers  # noqa: F401  (closes feedback items, milestones and reviews)
+
+        # deletions that syncing clients see, scoped by the department of the process tried or rolled out
+        for model in (m.Pilot, m.RolloutPlan):
+            track(model, department="version.process.department_id")
+        for model in (m.StandUp, m.FeedbackItem, m.Survey, m.CustomerInterview):
+            track(model, department="pilot.version.process.department_id")
+        for model in (m.Milestone, m.DepartmentSwitch, m.TrainingSession, m.MonitoringReview):
+            track(model, department="plan.version.process.department_id")
+        track(m.Attendance, department="session.plan.version.process.department_id")

@@ -3,7 +3,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_calendar  # noqa: F401  (business calendar pages)
+from . import (
+    admin_calendar,  # noqa: F401  (business calendar pages)
+    admin_integrations,  # noqa: F401  (everybody's API tokens)
+)
 from .models import Department, ExceptionPlan, Process, StandardVersion, Step, User
 
 

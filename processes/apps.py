@@ -11,5 +11,8 @@ class ProcessesConfig(AppConfig):
     def ready(self):
         from . import flows  # noqa: F401  (viewflow registers the flow's permissions at import)
         from .roles import ensure_role_groups
+        from .tombstones import track_processes
+
+        track_processes()
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="processes.ensure_role_groups")

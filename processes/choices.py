@@ -136,3 +136,8 @@ class CaseSource(models.TextChoices):
     PILOT = "pilot", _("Pilot")
     PROJECT = "project", _("Improvement project")
     OTHER = "other", _("Other")
+
+
+class RunSource(models.TextChoices):
+    OPSFLOW = "opsflow", _("Run in OpsFlow")
+    EVENTS = "events", _("Events from another system")

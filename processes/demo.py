@@ -554,7 +554,7 @@ def load_projects():
             risk=risk,
             steps=steps,
         )
-    bottleneck = projects.bottleneck_save(
+    projects.bottleneck_save(
         project=project,
         user=author,
         process=order,
@@ -564,7 +564,6 @@ def load_projects():
         proposed_fix="Review limit 2 h; merge order information and review into one system.",
         problems=[review_backlog],
     )
-    assert bottleneck.pk
     projects.bottleneck_suggest(project=project, user=author)
     # preparation is done and approved: the project is mapping now
     projects.phase_submit(project=project, user=author)

@@ -6,7 +6,7 @@ nothing from the user is ever put into the SVG unescaped.
 
 import unicodedata
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from html import escape  # quotes too: the title also goes into an attribute
 
 WIDTH = 560
 BOX_WIDTH = 420
@@ -14,6 +14,13 @@ LINE_HEIGHT = 18
 PADDING = 10
 GAP = 34
 MAX_UNITS = 44  # a line holds about this many Latin characters (a CJK character counts double)
+# Painted with presentation attributes, not a <style> element: the page's Content-Security-Policy allows
+# no inline style sheet, and the SVG stays self-contained in the downloaded SOP document.
+BOX = 'fill="#fff" stroke="#1f5fa8" stroke-width="1.5"'
+BOX_HOT = 'fill="#fdecea" stroke="#b3261e" stroke-width="2.5"'
+TEXT = 'font-family="sans-serif" font-size="13" fill="#1d2733"'
+TITLE = 'font-family="sans-serif" font-size="14" font-weight="600" fill="#1d2733"'
+DETAIL = 'font-family="sans-serif" font-size="13" fill="#5a6675"'
 
 
 @dataclass
@@ -55,15 +62,15 @@ def render(boxes: list[Box], *, start: str, end: str, title: str = "") -> str:
     def oval(label, top):
         parts.append(
             f'<g class="fc-terminal"><rect x="{x + 60}" y="{top}" width="{BOX_WIDTH - 120}" height="34" '
-            'rx="17" ry="17"/>'
-            f'<text x="{centre}" y="{top + 22}" text-anchor="middle">{escape(label)}</text></g>'
+            f'rx="17" ry="17" fill="#e3ecf8" stroke="#1f5fa8"/>'
+            f'<text x="{centre}" y="{top + 22}" text-anchor="middle" {TEXT}>{escape(label)}</text></g>'
         )
         return top + 34
 
     def arrow(top):
         parts.append(
             f'<line class="fc-arrow" x1="{centre}" y1="{top}" x2="{centre}" y2="{top + GAP - 6}" '
-            'marker-end="url(#fc-head)"/>'
+            'stroke="#5a6675" stroke-width="1.5" marker-end="url(#fc-head)"/>'
         )
         return top + GAP
 
@@ -73,13 +80,22 @@ def render(boxes: list[Box], *, start: str, end: str, title: str = "") -> str:
         detail_lines = [line for text in box.lines for line in wrap(text)]
         height = PADDING * 2 + LINE_HEIGHT * (len(title_lines) + len(detail_lines))
         css = "fc-box" + (" fc-box--hot" if box.highlight else "") + (" fc-box--auto" if box.automatic else "")
-        parts.append(f'<g class="{css}"><rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{height}" rx="6" ry="6"/>')
+        paint = BOX_HOT if box.highlight else BOX
+        dashes = ' stroke-dasharray="6 4"' if box.automatic else ""
+        parts.append(
+            f'<g class="{css}"><rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{height}" rx="6" ry="6" '
+            f"{paint}{dashes}/>"
+        )
         ty = y + PADDING + 13
         for line in title_lines:
-            parts.append(f'<text class="fc-title" x="{centre}" y="{ty}" text-anchor="middle">{escape(line)}</text>')
+            parts.append(
+                f'<text class="fc-title" x="{centre}" y="{ty}" text-anchor="middle" {TITLE}>{escape(line)}</text>'
+            )
             ty += LINE_HEIGHT
         for line in detail_lines:
-            parts.append(f'<text class="fc-detail" x="{centre}" y="{ty}" text-anchor="middle">{escape(line)}</text>')
+            parts.append(
+                f'<text class="fc-detail" x="{centre}" y="{ty}" text-anchor="middle" {DETAIL}>{escape(line)}</text>'
+            )
             ty += LINE_HEIGHT
         parts.append("</g>")
         y = arrow(y + height)
@@ -90,8 +106,6 @@ def render(boxes: list[Box], *, start: str, end: str, title: str = "") -> str:
         f'height="{y}" role="img" aria-label="{label}"><title>{label}</title>'
         '<defs><marker id="fc-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5a6675"/></marker></defs>'
-        "<style>.fc-box rect{fill:#fff;stroke:#1f5fa8;stroke-width:1.5}.fc-box--auto rect{stroke-dasharray:6 4}"
-        ".fc-box--hot rect{fill:#fdecea;stroke:#b3261e;stroke-width:2.5}.fc-terminal rect{fill:#e3ecf8;stroke:#1f5fa8}"
-        ".fc-arrow{stroke:#5a6675;stroke-width:1.5}text{font:13px sans-serif;fill:#1d2733}"
-        ".fc-title{font-weight:600;font-size:14px}.fc-detail{fill:#5a6675}</style>" + "".join(parts) + "</svg>"
+        + "".join(parts)
+        + "</svg>"
     )

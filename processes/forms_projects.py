@@ -153,5 +153,7 @@ class UploadForm(forms.Form):
         if not upload.name.lower().endswith(self.extensions):
             raise forms.ValidationError(_("Upload a %(types)s file.") % {"types": " / ".join(self.extensions)})
         if upload.size > self.max_bytes:
-            raise forms.ValidationError(_("The file is too large."))
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB.") % {"size": self.max_bytes // (1024 * 1024)}
+            )
         return upload

@@ -136,9 +136,20 @@ def _when(text) -> datetime | None:
 def discover(stream, *, start="START", end="END") -> Discovery:
     """Per-activity counts, durations (mean, median, 90th percentile), waiting time before each
     activity and the transitions between activities (with START and END), from a CSV event log."""
-    reader = csv.reader(
-        io.TextIOWrapper(stream, encoding="utf-8-sig") if isinstance(stream, io.BufferedIOBase) else stream
-    )
+    try:
+        return _discover(stream, start=start, end=end)
+    except (UnicodeDecodeError, csv.Error) as exc:  # a binary file named .csv, a NUL byte, a huge field
+        return Discovery(0, 0, [], [], [_("This is not a CSV text file in UTF-8 (%(error)s).") % {"error": exc}])
+
+
+MAX_ERRORS = 100  # lines reported; a file with more bad lines is surely the wrong file
+
+
+def _discover(stream, *, start, end) -> Discovery:
+    stream = getattr(stream, "file", stream)  # an upload spooled to disk is wrapped once more
+    if not isinstance(stream, io.TextIOBase):
+        stream = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream)
     header = next(reader, None)
     if header is None:
         return Discovery(0, 0, [], [], [_("The file is empty.")])
@@ -149,6 +160,9 @@ def discover(stream, *, start="START", end="END") -> Discovery:
     cases: dict[str, list[tuple[datetime, datetime, str, str]]] = defaultdict(list)
     errors, events = [], 0
     for number, row in enumerate(reader, start=2):
+        if len(errors) >= MAX_ERRORS:
+            errors.append(_("More lines are wrong; fix the ones above first."))
+            break
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -169,6 +183,27 @@ def discover(stream, *, start="START", end="END") -> Discovery:
         else:
             cases[case].append((began, ended, activity, resource))
             events += 1
+    return _summarise(cases, events, errors, start=start, end=end)
+
+
+def discover_runs(*, process, start="START", end="END") -> Discovery:
+    """The same map from the steps recorded for a process's runs: those done in OpsFlow and those
+    reported by other systems (``POST /api/v1/work/events/``); the resource is the actor they named,
+    else the step's role."""
+    from .models import WorkItem
+
+    rows = WorkItem.objects.filter(
+        run__version__process=process, kind="step", status="done", started_at__isnull=False, finished_at__isnull=False
+    ).values_list("run_id", "started_at", "finished_at", "title_en", "actor", "role")
+    cases: dict[str, list[tuple[datetime, datetime, str, str]]] = defaultdict(list)
+    events = 0
+    for run_id, began, ended, activity, actor, role in rows.iterator():
+        cases[str(run_id)].append((began, ended, activity, actor or role))
+        events += 1
+    return _summarise(cases, events, [], start=start, end=end)
+
+
+def _summarise(cases, events, errors, *, start, end) -> Discovery:
     stats: dict[str, ActivityStats] = {}
     transitions: Counter = Counter()
     for case_events in cases.values():

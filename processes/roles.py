@@ -15,7 +15,7 @@ ADMIN_SITE_PERMISSIONS = {
         for model in ("calendarday", "businesscalendar")
         for action in ("add", "change", "delete", "view")
     ]
-    + [("auth", "view_group"), ("authtoken", "view_tokenproxy"), ("authtoken", "add_tokenproxy")],
+    + [("auth", "view_group"), ("processes", "view_apitoken"), ("processes", "delete_apitoken")],
 }
 
 

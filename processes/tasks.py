@@ -34,3 +34,17 @@ def notifications_resend():
     from .services.execution import notifications_resend as resend
 
     return resend()
+
+
+@shared_task(name="processes.webhook_deliver", acks_late=True)
+def webhook_deliver(delivery_id):
+    from .services.webhooks import webhook_deliver as deliver
+
+    return deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="processes.webhook_deliveries_due")
+def webhook_deliveries_due():
+    from .services.webhooks import webhook_deliveries_due as due
+
+    return due()

@@ -80,6 +80,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     action_capabilities = {"close": MANAGE_PROJECT, "actions": MANAGE_PROJECT}
     read_capability = VIEW
     filterset_fields = ["project", "cadence"]
+    updated_since_fields = ("updated_at", "actions__updated_at")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

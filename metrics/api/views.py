@@ -1,8 +1,13 @@
-from drf_spectacular.utils import extend_schema
+import contextlib
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
+from opsflow.api.schema import PreconditionFailedSerializer
+from opsflow.api.sync import ETagMixin, PreconditionFailed, if_match_ok, plausible_moment
 from processes import access
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Process
@@ -126,6 +131,10 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "row_specs",
         ]
         read_only_fields = ["created_by", "created_at", "updated_at", "rows"]
+        extra_kwargs = {
+            name: {"validators": [plausible_moment]}
+            for name in ("baseline_start", "baseline_end", "evaluation_start", "evaluation_end")
+        }
 
 
 class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -142,7 +151,7 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class MeasurementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Measured figures. ``POST`` with an ``external_id`` already used updates that measurement (200)."""
 
@@ -158,6 +167,18 @@ class MeasurementViewSet(
     def object_department_id(self, obj):
         return obj.process.department_id
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="With an external_id already used: the ETag of the measurement you read; another "
+                "one answers 412 and changes nothing.",
+            )
+        ],
+        responses={200: MeasurementSerializer, 201: MeasurementSerializer, 412: PreconditionFailedSerializer},
+    )
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -165,9 +186,17 @@ class MeasurementViewSet(
         process = data.pop("process")
         if not access.can(request.user, VIEW, process.department_id):
             raise serializers.ValidationError({"process": ["Object with code does not exist."]})
-        measurement, created = services.measurement_upsert(
-            user=request.user, indicator=data.pop("indicator"), process=process, source="api", **data
-        )
+        if_match = request.META.get("HTTP_IF_MATCH", "") if data.get("external_id") else ""
+        with transaction.atomic() if if_match else contextlib.nullcontext():
+            if if_match:  # checked and written with the row locked, as PUT/PATCH are (opsflow.api.sync)
+                same = Measurement.objects.filter(indicator=data["indicator"], external_id=data["external_id"])
+                locked = same.select_for_update().values_list("pk", flat=True).first()
+                existing = self.get_queryset().filter(pk=locked).first() if locked else None
+                if existing is not None and not if_match_ok(if_match, self.etag(existing)):
+                    raise PreconditionFailed()
+            measurement, created = services.measurement_upsert(
+                user=request.user, indicator=data.pop("indicator"), process=process, source="api", **data
+            )
         return Response(
             MeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

@@ -6,6 +6,7 @@ the filesystem, so a fresh checkout works with nothing else installed. ``DATABAS
 """
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -74,8 +75,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -95,6 +98,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "opsflow.middleware.LoginRequiredMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last: turns a login refused for too many failures into the login page with the lockout message
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opsflow.urls"
@@ -127,12 +133,56 @@ TEMPLATES = [
     },
 ]
 
+# Axes first: it refuses a login while the username + address is locked out, before any password check.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# SECURITY
+# ------------------------------------------------------------------------------
+# Headers sent in every environment (production.py adds HTTPS, HSTS and secure cookies).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts only from our own static files, never inline, no eval
+# (chart data travels in <script type="application/json"> blocks, which are not executed). Styles allow
+# 'unsafe-inline': plotly.js injects its own <style> rules when it loads (modebar, hover labels) and
+# Swagger UI's page carries one; inline CSS cannot run code, and every user text is escaped anyway.
+# No plugin, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused for AXES_COOLOFF_TIME (each further try restarts the wait). Failures
+# are stored in the database (admin site: Axes) and logged by opsflow.security.
+AXES_FAILURE_LIMIT = env.int("OPSFLOW_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("OPSFLOW_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # opsflow.security logs each failure and lockout once
+AXES_LOCKOUT_CALLABLE = "opsflow.security.lockout_response"
+AXES_COOLOFF_MESSAGE = _("Too many failed logins for this user from your address. Try again in %(minutes)s minutes.")
+AXES_CLIENT_IP_CALLABLE = "opsflow.security.client_ip"
+# Behind reverse proxies: how many of them append to X-Forwarded-For, so the client's address counts
+# rather than the proxy's. 0 (the default) trusts no header: a client could forge it.
+OPSFLOW_PROXY_COUNT = env.int("OPSFLOW_PROXY_COUNT", default=0)
 
 # STATIC
 # ------------------------------------------------------------------------------
@@ -199,24 +249,44 @@ CELERY_BEAT_SCHEDULE = {
     # Every hour: open the rollout reviews whose period ended (daily while young, then weekly); hourly so
     # a day's review is there early in the morning, and a run missed while beat was down is caught up.
     "rollout-reviews": {"task": "pilots.rollout_reviews", "schedule": 3600.0},
+    # Every 30 seconds: send the webhook deliveries whose (next) attempt is due. Retry times live in the
+    # database rather than in delayed broker messages, so a lost message or a Redis restart loses none.
+    "webhook-deliveries": {"task": "processes.webhook_deliveries_due", "schedule": 30.0},
 }
 
 # REST FRAMEWORK
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # personal API tokens (django-rest-knox: named, expiring, revocable); failures are logged
+        "opsflow.api.authentication.TokenAuthentication",
+        # the browser: the login session, with CSRF checks on writes
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["opsflow.api.permissions.RolePermission"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "opsflow.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "opsflow.api.sync.UpdatedSinceFilter",
+    ],
+    # JSON bodies held to DATA_UPLOAD_MAX_MEMORY_SIZE (413 above it)
+    "DEFAULT_PARSER_CLASSES": [
+        "opsflow.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "opsflow.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "opsflow.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("OPSFLOW_API_RATE", default="6000/minute")},
 }
+# API tokens: django-rest-knox with our model (a name and the last use added). Clients still send
+# "Authorization: Token <token>"; the prefix lets secret scanners recognise a leaked token.
+KNOX_TOKEN_MODEL = "processes.ApiToken"
+REST_KNOX = {"TOKEN_TTL": timedelta(days=90), "TOKEN_PREFIX": "opsflow_", "AUTH_HEADER_PREFIX": "Token"}
+# knox's own token model is swapped out; its migrations would only create an unused table.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsFlow API",
     "DESCRIPTION": "Processes, standards, runs, pilots and metrics of OpsFlow.",
@@ -236,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "processes.choices.Level",
         "TeamRoleEnum": "processes.choices.TeamRole",
         "TargetKindEnum": "metrics.choices.TargetKind",
+        "StandardTargetKindEnum": "processes.choices.TargetKind",
+        "RunSourceEnum": "processes.choices.RunSource",
         "WorkStatusEnum": "processes.choices.WorkStatus",
         "RunStatusEnum": "processes.choices.RunStatus",
         "WorkKindEnum": "processes.choices.WorkKind",
@@ -245,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "QuestionKindEnum": "pilots.choices.QuestionKind",
         "NoteKindEnum": "processes.choices.NoteKind",
         "BottleneckKindEnum": "processes.choices.BottleneckKind",
+        "WebhookEventEnum": "processes.models.integrations.WebhookEvent",
+        "WebhookDeliveryStatusEnum": "processes.models.integrations.DeliveryStatus",
     },
 }
 

@@ -9,6 +9,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
+# Login throttling off: the test client's login() authenticates without a request, which axes refuses;
+# tests/security turns it on where it is the subject.
+AXES_ENABLED = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
 STORAGES = {

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
+from opsflow.api.sync import ETagMixin, plausible_moment
 from processes.choices import TimeUnit
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Step
@@ -52,6 +53,11 @@ class PilotSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "conclusion", "created_by", "created_at", "updated_at"]
+        # the report turns these into moments: years an ISO 8601 client can read back
+        extra_kwargs = {
+            name: {"validators": [plausible_moment]}
+            for name in ("starts_on", "ends_on", "baseline_start", "baseline_end")
+        }
         # the database's own checks are repeated with field messages by the service
         validators = []
 
@@ -102,6 +108,7 @@ class ReportSerializer(serializers.Serializer):
 
 
 class PilotViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

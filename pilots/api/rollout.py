@@ -4,9 +4,7 @@ user (its process in their department scope, or they take part in it); changes n
 on the process's department. Every write goes through ``pilots.services.rollout``."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -14,6 +12,7 @@ from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
+from opsflow.api.sync import ETagMixin, plausible_moment
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
 from processes.services import execution
@@ -35,7 +34,7 @@ class PlanScopedPermission(RolePermission):
         return super().has_object_permission(request, view, obj)
 
 
-class PlanChildViewSet(viewsets.GenericViewSet):
+class PlanChildViewSet(ETagMixin, viewsets.GenericViewSet):
     permission_classes = [PlanScopedPermission]
     write_capability = MANAGE_PROJECT
     plan_path = "plan"
@@ -54,16 +53,6 @@ class PlanChildViewSet(viewsets.GenericViewSet):
         if not self.visible_plans().filter(pk=plan.pk).exists():
             raise APIValidationError({"plan": ["Invalid pk - object does not exist."]})
         return plan
-
-
-def _updated_since(request, qs):
-    value = request.query_params.get("updated_since")
-    if not value:
-        return qs
-    moment = parse_datetime(value)
-    if moment is None:
-        raise APIValidationError({"updated_since": ["Give an ISO 8601 date and time, e.g. 2026-10-01T08:00:00+08:00."]})
-    return qs.filter(updated_at__gte=moment)
 
 
 # Plans
@@ -92,6 +81,7 @@ class RolloutPlanSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_by", "created_at", "updated_at"]
+        extra_kwargs = {name: {"validators": [plausible_moment]} for name in ("starts_on", "daily_until", "ends_on")}
 
 
 class DepartmentCoverageSerializer(serializers.Serializer):
@@ -143,13 +133,6 @@ class PeriodFiguresSerializer(serializers.Serializer):
     conclusions = serializers.CharField(source="review.conclusions", allow_null=True, default=None)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only plans changed since then.")
-        ]
-    )
-)
 class RolloutPlanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -166,7 +149,7 @@ class RolloutPlanViewSet(
     filterset_fields = ["version", "status", "owner", "project"]
 
     def get_queryset(self):
-        return _updated_since(self.request, self.visible_plans().order_by("id"))
+        return self.visible_plans().order_by("id")
 
     def object_department_id(self, obj):
         return selectors.plan_department_id(obj)
@@ -220,6 +203,8 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "work_item",
         ]
         read_only_fields = ["position", "status", "done_at", "work_item"]
+        # its work item is due that day: a moment an ISO 8601 client must read back
+        extra_kwargs = {"due_on": {"validators": [plausible_moment]}}
 
     def get_late(self, obj) -> bool:
         from django.utils import timezone
@@ -370,6 +355,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
             "attended_count",
             "completed_count",
         ]
+        extra_kwargs = {"starts_at": {"validators": [plausible_moment]}}
 
     def get_sop_url(self, obj) -> str:
         from django.urls import reverse
@@ -410,6 +396,7 @@ class TrainingSessionViewSet(
     serializer_class = TrainingSessionSerializer
     action_capabilities = {"invite": MANAGE_PROJECT}
     filterset_fields = ["plan", "tier"]
+    updated_since_fields = ("updated_at", "attendance__updated_at")  # the counts move with attendance
 
     def get_queryset(self):
         from django.db.models import Count, Q

@@ -128,6 +128,7 @@ class StandUp(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[attendees])
 
     class Meta:
@@ -190,6 +191,7 @@ class FeedbackItem(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -213,6 +215,7 @@ class Survey(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -305,6 +308,7 @@ class CustomerInterview(models.Model):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), validators=RATING)
     notes = models.TextField(_("what the customer said"), blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -97,6 +97,7 @@ class Milestone(models.Model):
         on_delete=models.SET_NULL,
         related_name="milestone",
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -128,6 +129,7 @@ class DepartmentSwitch(models.Model):
         Milestone, verbose_name=_("milestone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -160,6 +162,7 @@ class TrainingSession(models.Model):
     material = models.TextField(
         _("material"), blank=True, help_text=_("Beyond the SOP document of the version, which every session links.")
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -187,6 +190,7 @@ class Attendance(models.Model):
     invited_at = models.DateTimeField(_("invited"))
     attended = models.BooleanField(_("attended"), default=False)
     completed = models.BooleanField(_("completed"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -221,6 +225,7 @@ class MonitoringReview(models.Model):
     conclusions = models.TextField(_("conclusions"), blank=True)
     created_at = models.DateTimeField(_("created"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -33,6 +33,7 @@ from ..models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from . import webhooks
 
 # The staff questionnaire every survey starts with (ratings 1-5 on clarity and efficiency, comments).
 DEFAULT_QUESTIONS = [
@@ -418,6 +419,7 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
         at=at,
     )
     item.status = FeedbackStatus.ACCEPTED
+    webhooks.feedback_due_emit(item=item)
     return _save(item, user)
 
 
@@ -459,7 +461,7 @@ def survey_create(*, pilot: Pilot, user, title_en: str, title_zh: str = "", ques
 def survey_close(*, survey: Survey, user) -> Survey:
     _require_manage(user, survey.pilot)
     survey.is_open = False
-    _audit(survey, user).save(update_fields=["is_open"])
+    _audit(survey, user).save(update_fields=["is_open", "updated_at"])
     return survey
 
 

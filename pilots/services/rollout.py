@@ -185,7 +185,7 @@ def _open_milestone_work(milestone: Milestone, user, at) -> None:
         at=at,
     )
     milestone.work_item = item
-    milestone.save(update_fields=["work_item"])
+    milestone.save(update_fields=["work_item", "updated_at"])
 
 
 def _check_switch(plan, department, milestone):
@@ -281,9 +281,9 @@ def milestone_move(*, milestone: Milestone, user, direction: str) -> Milestone:
     # through a free position, as (plan, position) is unique
     Milestone.objects.filter(pk=milestone.pk).update(position=0)
     other.position = mine
-    _audit(other, user).save(update_fields=["position"])
+    _audit(other, user).save(update_fields=["position", "updated_at"])
     milestone.position = theirs
-    _audit(milestone, user).save(update_fields=["position"])
+    _audit(milestone, user).save(update_fields=["position", "updated_at"])
     return milestone
 
 
@@ -303,7 +303,7 @@ def milestone_reorder(*, plan: RolloutPlan, user, order: list[int]) -> list[Mile
     for position, pk in enumerate(order, start=1):
         milestone = rows[pk]
         milestone.position = position
-        _audit(milestone, user).save(update_fields=["position"])
+        _audit(milestone, user).save(update_fields=["position", "updated_at"])
         result.append(milestone)
     return result
 
@@ -317,7 +317,7 @@ def milestone_start(*, milestone: Milestone, user) -> Milestone:
     if milestone.status != MilestoneStatus.PLANNED:
         raise ValidationError(_("Only a planned milestone can start."))
     milestone.status = MilestoneStatus.IN_PROGRESS
-    _audit(milestone, user).save(update_fields=["status"])
+    _audit(milestone, user).save(update_fields=["status", "updated_at"])
     return milestone
 
 
@@ -337,7 +337,7 @@ def milestone_cancel(*, milestone: Milestone, user, at=None) -> Milestone:
     if milestone.status in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED):
         raise ValidationError(_("A milestone that is done or cancelled cannot change."))
     milestone.status = MilestoneStatus.CANCELLED
-    _audit(milestone, user).save(update_fields=["status"])
+    _audit(milestone, user).save(update_fields=["status", "updated_at"])
     if milestone.work_item_id and milestone.work_item.is_open:
         execution.work_item_cancel(item=milestone.work_item, user=user, at=at)
     return milestone
@@ -352,7 +352,7 @@ def _milestone_done(milestone: Milestone, user, at, note: str) -> None:
     milestone.done_at = at
     if note.strip():
         milestone.note = "\n".join(filter(None, [milestone.note, note.strip()]))
-    _audit(milestone, user).save(update_fields=["status", "done_at", "note"])
+    _audit(milestone, user).save(update_fields=["status", "done_at", "note", "updated_at"])
     if milestone.switches_department_id:
         department_switch_record(
             plan=milestone.plan,
@@ -507,7 +507,7 @@ def attendance_mark(*, session: TrainingSession, user, marks: dict[int, tuple[bo
         if (row.attended, row.completed) == (attended, completed):
             continue
         row.attended, row.completed = attended, completed
-        _audit(row, user).save(update_fields=["attended", "completed"])
+        _audit(row, user).save(update_fields=["attended", "completed", "updated_at"])
         changed += 1
     return changed
 
@@ -590,7 +590,7 @@ def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: da
         at=now,
     )
     review.work_item = item
-    _audit(review, user).save(update_fields=["work_item"])
+    _audit(review, user).save(update_fields=["work_item", "updated_at"])
     return review
 
 
@@ -619,4 +619,4 @@ def _review_close(review: MonitoringReview, user, at, conclusions: str) -> None:
         raise ValidationError({"note": [_("Write the review's conclusions.")]})
     review.conclusions = conclusions.strip()
     review.closed_at = at
-    _audit(review, user).save(update_fields=["conclusions", "closed_at"])
+    _audit(review, user).save(update_fields=["conclusions", "closed_at", "updated_at"])

@@ -3,6 +3,7 @@
 from rest_framework import mixins, serializers, viewsets
 
 from opsflow.api.permissions import RolePermission
+from opsflow.api.sync import ETagMixin
 
 from .. import selectors
 from ..constants import MANAGE_PROJECT
@@ -45,6 +46,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

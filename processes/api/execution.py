@@ -52,6 +52,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
             "overdue",
             "completed_by",
             "note",
+            "actor",
             "checks_passed",
             "checks_failed",
             "escalation_level",
@@ -80,13 +81,14 @@ class RunSerializer(serializers.ModelSerializer):
             "title",
             "business_line",
             "status",
+            "source",
             "started_at",
             "finished_at",
             "started_by",
             "updated_at",
             "items",
         ]
-        read_only_fields = ["status", "started_at", "finished_at", "started_by", "updated_at", "items"]
+        read_only_fields = ["status", "source", "started_at", "finished_at", "started_by", "updated_at", "items"]
 
 
 class RunStartSerializer(serializers.Serializer):
@@ -160,7 +162,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False)
 
 
 # Views
@@ -186,6 +188,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     permission_classes = [RolePermission]
     action_capabilities = {"create": VIEW}
     filterset_fields = ["version", "department", "status", "external_id"]
+    updated_since_fields = ("updated_at", "items__updated_at")  # a run changes when one of its steps does
 
     def get_queryset(self):
         return access.scope_queryset(
@@ -301,6 +304,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = EscalationSerializer
     permission_classes = [RolePermission]
     filterset_fields = ["work_item", "level"]
+    updated_since_fields = ("created_at",)  # written once
 
     def get_queryset(self):
         qs = Escalation.objects.prefetch_related("recipients").order_by("id")
@@ -318,6 +322,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [RolePermission]
     action_capabilities = {"mark_read": VIEW}
     filterset_fields = ["kind"]
+    updated_since_fields = ("created_at", "read_at")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

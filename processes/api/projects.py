@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
+from opsflow.api.sync import ETagMixin
 
 from .. import access
 from ..constants import MANAGE_PROJECT, VIEW
@@ -66,6 +67,7 @@ class PhaseNoteSerializer(serializers.Serializer):
 
 
 class ProjectViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -80,6 +82,7 @@ class ProjectViewSet(
     write_capability = MANAGE_PROJECT
     action_capabilities = {"submit": VIEW, "gate": VIEW}
     filterset_fields = ["department", "phase", "lead"]
+    updated_since_fields = ("updated_at", "team__updated_at")
 
     def get_queryset(self):
         qs = ImprovementProject.objects.prefetch_related("processes", "team").order_by("id")
@@ -123,6 +126,7 @@ class ProjectViewSet(
 
 
 class ProjectChildViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -271,9 +275,15 @@ class AnalysisViewSet(ProjectChildViewSet):
     serializer_class = AnalysisSerializer
 
     @staticmethod
-    def service(*, project, user, currentstateanalysis=None, steps=(), **fields):
+    def service(*, project, user, currentstateanalysis=None, steps=None, **fields):
+        analysis = currentstateanalysis
+        if analysis is not None:  # a PATCH keeps what it does not send
+            fields.setdefault("process", analysis.process)
+            if steps is None:
+                names = [n for n in AsIsStepSerializer.Meta.fields if n != "position"]
+                steps = [{n: getattr(s, n) for n in names} for s in analysis.steps.order_by("position")]
         return projects.analysis_save(
-            project=project, user=user, analysis=currentstateanalysis, steps=[dict(s) for s in steps], **fields
+            project=project, user=user, analysis=analysis, steps=[dict(s) for s in steps or ()], **fields
         )
 
 

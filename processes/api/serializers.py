@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .. import access
-from ..models import Department, User
+from ..models import Department, Tombstone, User
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -31,3 +31,15 @@ class UserSerializer(serializers.ModelSerializer):
 
     def get_roles(self, obj) -> list[str]:
         return sorted(access.user_roles(obj))
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(
+        read_only=True, help_text="app_label.model_name of the deleted row, e.g. processes.goal"
+    )
+    object_id = serializers.CharField(read_only=True, help_text="The id the row had.")
+
+    class Meta:
+        model = Tombstone
+        fields = ["id", "model", "object_id", "department", "deleted_at"]
+        read_only_fields = fields

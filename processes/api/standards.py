@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
+from opsflow.api.sync import ETagMixin
 
 from .. import access, selectors, services
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
@@ -131,6 +132,7 @@ class CompareSerializer(serializers.Serializer):
 
 
 class ProcessViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -161,6 +163,7 @@ CHILD_TABLES = ["steps", "targets", "escalation_levels", "exception_plans"]
 
 
 class StandardVersionViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -1,7 +1,9 @@
 from rest_framework.routers import DefaultRouter
 
 from .cases import CaseViewSet
+from .events import EventViewSet
 from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
+from .integrations import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from .projects import (
     AnalysisViewSet,
     BottleneckViewSet,
@@ -12,11 +14,14 @@ from .projects import (
     TeamMemberViewSet,
 )
 from .standards import ProcessViewSet, StandardVersionViewSet
-from .views import DepartmentViewSet, UserViewSet
+from .views import DeletionViewSet, DepartmentViewSet, UserViewSet
 
 org = DefaultRouter()
 org.register("departments", DepartmentViewSet, basename="department")
 org.register("users", UserViewSet, basename="user")
+org.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+org.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+org.register("deletions", DeletionViewSet, basename="deletion")
 
 processes = DefaultRouter()
 processes.register("processes", ProcessViewSet, basename="process")
@@ -28,6 +33,7 @@ work.register("runs", RunViewSet, basename="run")
 work.register("items", WorkItemViewSet, basename="work-item")
 work.register("escalations", EscalationViewSet, basename="escalation")
 work.register("notifications", NotificationViewSet, basename="notification")
+work.register("events", EventViewSet, basename="event")
 
 project_router = DefaultRouter()
 project_router.register("projects", ProjectViewSet, basename="project")

@@ -5,10 +5,10 @@ from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
 
-from .. import selectors
-from ..constants import MANAGE_ORG, VIEW_ORG
-from ..models import Department, User
-from .serializers import DepartmentSerializer, UserSerializer
+from .. import access, selectors
+from ..constants import MANAGE_ORG, VIEW, VIEW_ORG
+from ..models import Department, Tombstone, User
+from .serializers import DepartmentSerializer, TombstoneSerializer, UserSerializer
 
 
 class DepartmentViewSet(
@@ -44,3 +44,22 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=False, methods=["get"])
     def me(self, request):
         return Response(UserSerializer(request.user).data)
+
+
+class DeletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Rows deleted from synced tables, oldest first: pull them with the same ``updated_since`` as the
+    lists and delete your copies. Scoped like the rows were (by their department); rows of no
+    department are listed to users who see the whole organisation."""
+
+    queryset = Tombstone.objects.none()
+    serializer_class = TombstoneSerializer
+    permission_classes = [RolePermission]
+    filterset_fields = ["model"]
+    updated_since_fields = ("deleted_at",)
+
+    def get_queryset(self):
+        qs = Tombstone.objects.order_by("id")
+        if VIEW not in access.capabilities(self.request.user):
+            return qs.none()
+        scope = access.department_scope(self.request.user)
+        return qs if scope is None else qs.filter(department__in=scope)

@@ -1,6 +1,7 @@
 from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, WorkItem
+from .integrations import ApiToken, WebhookDelivery, WebhookSubscription
 from .org import Department, User
 from .projects import (
     AsIsStep,
@@ -13,8 +14,12 @@ from .projects import (
     TeamMember,
 )
 from .standards import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from .sync import Tombstone
 
 __all__ = [
+    "ApiToken",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "AsIsStep",
     "Bottleneck",
     "CurrentStateAnalysis",
@@ -39,5 +44,6 @@ __all__ = [
     "StandardTarget",
     "StandardVersion",
     "Step",
+    "Tombstone",
     "User",
 ]

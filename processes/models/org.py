@@ -70,6 +70,7 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, blank=True, choices=[("en", "English"), ("zh-hans", "简体中文")]
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):

@@ -82,6 +82,7 @@ class TeamMember(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
     )
     role = models.CharField(_("role in the project"), max_length=30, choices=TeamRole.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -120,6 +121,7 @@ class Goal(models.Model):
     )
     target_value = models.DecimalField(_("target"), max_digits=14, decimal_places=4)
     due_date = models.DateField(_("by"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -32,6 +32,7 @@ from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
 from ..signals import work_item_finished
+from . import webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ def run_start(
         return Run.objects.get(version=version, external_id=external_id), False
     if route is not None:
         pilot_selectors.pilot_attach_run(route=route, run=run)
+    webhooks.emit_run_started(run=run)
     token = _clock.set(at)
     try:
         process = RunFlow.start.run(steps=steps, run_id=run.pk, levels=escalation_levels(version))
@@ -465,6 +467,7 @@ def _finish_run_if_done(run_id: int, at: datetime):
     run.cycle_seconds = _seconds(run.started_at, at)
     run.on_time = not run.items.filter(on_time=False).exists()
     run.save(update_fields=["status", "finished_at", "cycle_seconds", "on_time", "updated_at"])
+    webhooks.emit_run_completed(run=run)
 
 
 # Work outside runs (pilot feedback actions, rollout milestones, reviews)
@@ -656,6 +659,7 @@ def escalate_item(*, item_id: int, now: datetime) -> int:
             escalation = None  # fired by another sweep already (SQLite has no row locks)
         if escalation is not None:
             escalation.recipients.set(recipients)
+            webhooks.emit_escalation(item=item, escalation=escalation)
             for person in recipients:
                 _notify(
                     user=person,
@@ -671,7 +675,7 @@ def escalate_item(*, item_id: int, now: datetime) -> int:
         item.escalation_level = number
         item.next_escalation_at = _next_escalation(item.due_at, levels, number)
     WorkItem.objects.filter(pk=item.pk).update(
-        escalation_level=item.escalation_level, next_escalation_at=item.next_escalation_at
+        escalation_level=item.escalation_level, next_escalation_at=item.next_escalation_at, updated_at=timezone.now()
     )
     return fired
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
@@ -209,7 +210,7 @@ def phase_work_created(*, activation) -> WorkItem:
     phase = PHASES[index]
     at = _now()
     if project.phase != phase:
-        ImprovementProject.objects.filter(pk=project.pk).update(phase=phase)
+        ImprovementProject.objects.filter(pk=project.pk).update(phase=phase, updated_at=timezone.now())
     with _english():
         title_en = f"Phase {index + 1}: {phase.label}"
     with _chinese():
@@ -286,7 +287,7 @@ def phase_submit(*, project: ImprovementProject, user, note: str = "", at=None) 
                 item.assignee = user
             _apply_completion(item, item.assignee, at, None, note, True, [])
             item.completed_by = user
-            item.save(update_fields=["completed_by"])
+            item.save(update_fields=["completed_by", "updated_at"])
             if activation.task.status == STATUS.NEW:
                 activation.assign(user)
             activation.start(None)
@@ -332,7 +333,9 @@ def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str =
             activation.start(None)
             activation.execute()
             if approve and item.position == len(PHASES):
-                ImprovementProject.objects.filter(pk=project.pk).update(phase=ProjectPhase.CLOSED)
+                ImprovementProject.objects.filter(pk=project.pk).update(
+                    phase=ProjectPhase.CLOSED, updated_at=timezone.now()
+                )
     finally:
         _clock.reset(token)
     project.refresh_from_db()

@@ -15,6 +15,7 @@ from .. import access
 from ..choices import VersionStatus
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD
 from ..models import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from . import webhooks
 
 VERSION_FIELDS = [
     "change_note",
@@ -418,6 +419,7 @@ def version_publish(*, version: StandardVersion, user) -> StandardVersion:
     version.published_by = user
     version.published_at = timezone.now()
     _audit(version, user).save()
+    webhooks.emit_standard_published(version=version)
     return version
 
 

@@ -1,8 +1,16 @@
 from django import template
 
+from .. import access
 from ..choices import Role
 
 register = template.Library()
+
+
+@register.filter
+def sees(user, department_id):
+    """``{% if request.user|sees:obj.department_id %}``: is the department in the user's scope? Links to
+    pages the user cannot open (another department's standard, say) are shown as plain text."""
+    return access.in_scope(user, department_id)
 
 
 @register.filter

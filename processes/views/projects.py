@@ -351,9 +351,13 @@ class EventLogView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk):
         project = project_get(request.user, pk)
-        return render(
-            request, self.template_name, {"project": project, "form": forms_projects.UploadForm(extensions=(".csv",))}
-        )
+        context = {"project": project, "form": forms_projects.UploadForm(extensions=(".csv",))}
+        # or the runs recorded for one of the project's processes (in OpsFlow and reported by other systems)
+        chosen = request.GET.get("process", "")
+        process = project.processes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if process is not None:
+            context.update(result=mapping.discover_runs(process=process), chosen=process)
+        return render(request, self.template_name, context)
 
     def post(self, request, pk):
         project = project_get(request.user, pk)

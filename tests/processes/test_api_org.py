@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+
+from processes.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +16,10 @@ def test_token_from_apitoken_command_authenticates(api, users, capsys):
     first = capsys.readouterr().out.strip()
     call_command("apitoken", "sales")
     second = capsys.readouterr().out.strip()
-    assert first != second and Token.objects.filter(user=users["sales"]).count() == 1
+    assert first != second and ApiToken.objects.filter(user=users["sales"]).count() == 1
     client = api()
     client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    assert client.get("/api/v1/org/users/me/").status_code == 401  # revoked by the new one
+    assert client.get("/api/v1/org/users/me/").status_code == 401  # replaced by the new one of the same name
     client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
     response = client.get("/api/v1/org/users/me/")
     assert response.status_code == 200

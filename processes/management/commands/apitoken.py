@@ -1,22 +1,34 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from processes.models import User
+from processes.services import tokens
 
 
 class Command(BaseCommand):
-    help = "Print a new API token for USERNAME (for integrations); the user's previous token stops working."
+    help = (
+        "Print a new API token for USERNAME (for an integration). A token of that user with the same name is "
+        "revoked (rotation); other tokens keep working. Only the token is printed on standard output."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
+        parser.add_argument("--name", default="integration", help="what the token is for (default: integration)")
+        parser.add_argument(
+            "--days", type=int, default=365, help="days until the token expires (default 365; 0: never expires)"
+        )
 
-    @transaction.atomic
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, name, days, **options):
         try:
             user = User.objects.get(username=username, is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"No active user named {username!r}.") from None
-        Token.objects.filter(user=user).delete()
-        token = Token.objects.create(user=user)
-        self.stdout.write(token.key)
+        if days < 0:
+            raise CommandError("--days must be 0 (never expires) or more.")
+        try:
+            token, secret = tokens.api_token_create(user=user, name=name, days=days or None, replace=True)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        self.stdout.write(secret)
+        expires = token.expiry.isoformat(timespec="minutes") if token.expiry else "never"
+        self.stderr.write(f"Token {token.name!r} for {user.username}, prefix {token.token_key}, expires {expires}.")

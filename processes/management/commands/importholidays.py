@@ -1,5 +1,6 @@
 import csv
 import datetime as dt
+import os
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,9 @@ NAMES_ZH = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
 }
+
+
+MAX_FILE_BYTES = 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -131,6 +135,11 @@ class Command(BaseCommand):
         errors: list[str] = []
         seen: dict[dt.date, int] = {}
         try:
+            if os.path.getsize(path) > MAX_FILE_BYTES:  # a year's days off fit in a few kilobytes
+                raise CommandError(
+                    _("%(path)s is larger than %(kb)d KB: not a calendar file.")
+                    % {"path": path, "kb": MAX_FILE_BYTES // 1024}
+                )
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
                 for record in reader:

@@ -4,15 +4,18 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = (
         "Run once what Celery beat runs on its schedule, for cron-based installs (every minute): escalate "
-        "overdue work, open the periodic reviews and the rollout monitoring reviews whose period has ended."
+        "overdue work, open the periodic reviews and the rollout monitoring reviews whose period has ended, "
+        "send the webhook deliveries that are due."
     )
 
     def handle(self, *args, **options):
         from metrics.reviews import reviews_due
         from pilots.services.rollout import reviews_create_due
         from processes.services.execution import escalation_sweep
+        from processes.services.webhooks import webhook_deliveries_due
 
         count = escalation_sweep(fan_out=False)
         self.stdout.write(f"escalated {count} work item(s)")
         self.stdout.write(f"opened {reviews_due()} periodic review(s)")
         self.stdout.write(f"opened {reviews_create_due()} rollout review(s)")
+        self.stdout.write(f"tried {webhook_deliveries_due(inline=True)} webhook delivery(ies)")
