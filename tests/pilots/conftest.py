@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pilots.services import pilot as pilot_services
 from processes import access, demo
 from processes.models import Department, StandardVersion
 from processes.services import standards
@@ -34,3 +35,20 @@ def trial(org, users):
     standards.version_approve(version=draft, user=users["manager"])
     draft.refresh_from_db()
     return {"current": current, "trial": draft}
+
+
+@pytest.fixture
+def running(trial, teams, users):
+    """The trial version running in Sales East, beside Sales South as the control group."""
+    pilot = pilot_services.pilot_create(
+        user=users["manager"],
+        version=trial["trial"],
+        name_en="Faster order review",
+        name_zh="订单审核提速",
+        departments=[teams["east"]],
+        control_departments=[teams["south"]],
+        starts_on=START,
+        ends_on=END,
+        owner=users["manager"],
+    )
+    return pilot_services.pilot_start(pilot=pilot, user=users["manager"])

@@ -12,25 +12,13 @@ from django.urls import reverse
 from pilots.models import FeedbackItem, Pilot, StandUp, SurveyResponse
 from pilots.services import pilot as pilots
 from processes.models import StandardVersion, WorkItem
-from tests.pilots.conftest import END, START
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pilot(trial, teams, users):
-    pilot = pilots.pilot_create(
-        user=users["manager"],
-        version=trial["trial"],
-        name_en="Faster order review",
-        name_zh="订单审核提速",
-        departments=[teams["east"]],
-        control_departments=[teams["south"]],
-        starts_on=START,
-        ends_on=END,
-        owner=users["manager"],
-    )
-    return pilots.pilot_start(pilot=pilot, user=users["manager"])
+def pilot(running):
+    return running
 
 
 def test_creating_a_pilot_with_bad_dates_keeps_the_input(trial, teams, users, login):

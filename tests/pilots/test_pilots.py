@@ -18,22 +18,6 @@ from tests.pilots.conftest import END, START, T0
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def running(trial, teams, users):
-    pilot = pilots.pilot_create(
-        user=users["manager"],
-        version=trial["trial"],
-        name_en="Faster order review",
-        name_zh="订单审核提速",
-        departments=[teams["east"]],
-        control_departments=[teams["south"]],
-        starts_on=START,
-        ends_on=END,
-        owner=users["manager"],
-    )
-    return pilots.pilot_start(pilot=pilot, user=users["manager"])
-
-
 def _start(trial, users, department, at, external_id, business_line=""):
     run, _ = execution.run_start(
         version=trial["current"],
