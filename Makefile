@@ -58,7 +58,7 @@ makemessages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --no-obsolete
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench.completions
 	$(PY) -m bench.dashboards
 
 clean:
