@@ -75,3 +75,25 @@ def _model_field_blank(field) -> bool:
         return model._meta.get_field(field.source).blank
     except FieldDoesNotExist:
         return False
+
+
+def declare_common_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation may answer 429 (throttled), and every
+    operation with a body 413 (too large), with the error body the exception handler writes."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ErrorDetail",
+        {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    )
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault(
+                "429", {"description": "Too many requests: slow down and retry later.", "content": reference}
+            )
+            if "requestBody" in operation or method in ("post", "put", "patch"):
+                responses.setdefault("413", {"description": "The request body is too large.", "content": reference})
+    return result

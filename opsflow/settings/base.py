@@ -290,6 +290,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OpsFlow API",
     "DESCRIPTION": "Processes, standards, runs, pilots and metrics of OpsFlow.",
     "VERSION": "1.0.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "opsflow.api.schema.declare_common_errors",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
