@@ -238,7 +238,7 @@ def pilot_report(pilot: Pilot) -> Report:
     pilot_runs = PilotRun.objects.filter(pilot=pilot, arm=Arm.PILOT).values("run_id")
     control_runs = PilotRun.objects.filter(pilot=pilot, arm=Arm.CONTROL).values("run_id")
     has_control = pilot.control_departments.exists()
-    scope = access_departments(pilot)
+    scope = pilot_department_ids(pilot)
     baseline_runs = Run.objects.filter(version__process_id=process_id, department__in=scope).values("pk")
 
     indicators = {i.computation: i for i in Indicator.objects.filter(computation__in=REPORT_COMPUTATIONS)}
@@ -347,7 +347,8 @@ def pilot_report(pilot: Pilot) -> Report:
     )
 
 
-def access_departments(pilot: Pilot) -> set[int]:
+def pilot_department_ids(pilot: Pilot) -> set[int]:
+    """The pilot departments and every department under them."""
     from processes import access
 
     return access.departments_under(pilot.departments.values_list("pk", flat=True))

@@ -483,20 +483,20 @@ def review_get(plan: RolloutPlan, pk) -> MonitoringReview:
 
 def history_for_plan(plan: RolloutPlan):
     """The audit trail of a plan: the plan, its milestones, switch-overs, sessions and reviews."""
-    from processes.selectors import _with_changes
+    from processes.selectors import with_changes
 
     records = list(RolloutPlan.history.filter(id=plan.pk).select_related("history_user"))
     for model in (Milestone, DepartmentSwitch, TrainingSession, MonitoringReview):
         records += list(model.history.filter(plan_id=plan.pk).select_related("history_user")[:200])
-    return _labelled(_with_changes(records)[:100])
+    return _labelled(with_changes(records)[:100])
 
 
 def history_for_session(session: TrainingSession):
-    from processes.selectors import _with_changes
+    from processes.selectors import with_changes
 
     records = list(TrainingSession.history.filter(id=session.pk).select_related("history_user"))
     records += list(Attendance.history.filter(session_id=session.pk).select_related("history_user")[:300])
-    return _labelled(_with_changes(records)[:100])
+    return _labelled(with_changes(records)[:100])
 
 
 def _shown(value):

@@ -154,9 +154,6 @@ def with_changes(records):
 # ------------------------------------------------------------------------------
 
 
-_with_changes = with_changes  # the old private name, still used by pilots.selectors_rollout
-
-
 def inbox_list(*, user, include_queue: bool = True):
     """The user's open work and the unclaimed work of their roles in their scope, by due time."""
     from django.db.models import Q

@@ -22,6 +22,7 @@ from processes.choices import TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.services import execution, standards
 
+from .. import selectors
 from ..choices import FeedbackStatus, PilotStatus, QuestionKind
 from ..models import (
     CustomerInterview,
@@ -66,7 +67,7 @@ def can_manage(user, pilot: Pilot) -> bool:
 def can_view(user, pilot: Pilot) -> bool:
     if access.can(user, VIEW, department_of(pilot)):
         return True
-    return any(access.can(user, VIEW, pk) for pk in scope_department_ids(pilot))
+    return any(access.can(user, VIEW, pk) for pk in selectors.pilot_department_ids(pilot))
 
 
 def _require_manage(user, pilot_or_version):
@@ -77,11 +78,6 @@ def _require_manage(user, pilot_or_version):
     )
     if not access.can(user, MANAGE_PROJECT, department_id):
         raise PermissionDenied(_("Your role or department does not allow this."))
-
-
-def scope_department_ids(pilot: Pilot) -> set[int]:
-    """The pilot departments and every department under them."""
-    return set(access.departments_under(pilot.departments.values_list("pk", flat=True)))
 
 
 def participant_department_ids(pilot: Pilot) -> set[int]:
