@@ -52,3 +52,5 @@ urlpatterns = [
 ]
 
 handler403 = "opsflow.errors.permission_denied"
+# a database outage answers 503 (page or JSON), not a server error
+handler500 = "opsflow.errors.server_error"

@@ -8,11 +8,23 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from opsflow.errors import RETRY_AFTER_SECONDS, database_unavailable, database_unavailable_message
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The object changed state; reload it and try again."
     default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached right now (restart, fail-over): retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+    def __init__(self, detail=None, code=None):
+        super().__init__(detail or database_unavailable_message(), code)
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -29,8 +41,11 @@ class RequestTooLarge(exceptions.APIException):
 
 def exception_handler(exc, context):
     """DRF's handler, plus model ValidationError -> 400 with field messages, ProtectedError -> 409,
-    a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` -> 413."""
-    if isinstance(exc, DjangoValidationError):
+    a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` -> 413, the database out of reach -> 503 with Retry-After."""
+    if database_unavailable(exc):
+        exc = ServiceUnavailable()
+        exc.wait = RETRY_AFTER_SECONDS
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError):
         exc = Conflict("The object is still referenced and cannot be deleted.")

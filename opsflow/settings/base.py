@@ -59,8 +59,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
+    # Persistent connections, checked before each request reuses them: after a PostgreSQL restart the
+    # first request of each thread notices the dead connection and opens a new one (no web restart).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A server that does not answer fails the request (503) after this many seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5)
+    )
 # No ATOMIC_REQUESTS: viewflow's flow lock must be the outermost transaction.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
