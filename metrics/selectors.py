@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, FloatField, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -45,20 +45,28 @@ def _decimal(value, scale=Decimal(1)) -> Decimal | None:
     return (Decimal(str(value)) / scale).quantize(Decimal("0.0001"))
 
 
+def _sums(field: str) -> dict:
+    as_float = Cast(field, FloatField())
+    return {f"{field}_n": Count(field), f"{field}_sum": Sum(field), f"{field}_squares": Sum(as_float * as_float)}
+
+
+def _mean_from(n: int, total, squares, scale=HOUR) -> Value:
+    """Mean and sample standard deviation from a count, a sum and a sum of squares."""
+    if not n:
+        return Value(None, 0, source=Source.COMPUTED)
+    mean = Decimal(total) / Decimal(n)
+    std = None
+    if n > 1:
+        variance = max(0.0, (squares - n * float(mean) ** 2) / (n - 1))
+        std = math.sqrt(variance) / float(scale)
+    return Value(_decimal(mean, scale), n, std=std, source=Source.COMPUTED)
+
+
 def _mean(qs, field, scale=HOUR) -> Value:
     """Mean and sample standard deviation in one pass (sum of squares as floats: no integer overflow,
     and the same SQL on SQLite and PostgreSQL)."""
-    as_float = Cast(field, FloatField())
-    row = qs.aggregate(n=Count(field), mean=Avg(field), squares=Sum(as_float * as_float))
-    n = row["n"]
-    if not n:
-        return Value(None, 0, source=Source.COMPUTED)
-    std = None
-    if n > 1:
-        mean = float(row["mean"])
-        variance = max(0.0, (row["squares"] - n * mean * mean) / (n - 1))
-        std = math.sqrt(variance) / float(scale)
-    return Value(_decimal(row["mean"], scale), n, std=std, source=Source.COMPUTED)
+    row = qs.aggregate(**_sums(field))
+    return _mean_from(row[f"{field}_n"], row[f"{field}_sum"], row[f"{field}_squares"], scale)
 
 
 def _rate(total: int, counted: int) -> Value:
@@ -145,34 +153,47 @@ STEP_MEANS = {
 }
 
 
-def _mean_terms(prefix: str, field: str, condition: Q | None) -> dict:
-    as_float = Cast(field, FloatField())
+def _passed(prefix: str, field: str, edges: list[datetime]) -> dict:
+    """One boolean per edge: ``field`` is at or after it. Rows grouped by them answer every period whose
+    ends are among ``edges``. (Booleans, not one CASE: PostgreSQL then expects a few groups and
+    aggregates in parallel workers.)"""
     return {
-        f"{prefix}_n": Count(field, filter=condition),
-        f"{prefix}_mean": Avg(field, filter=condition),
-        f"{prefix}_squares": Sum(as_float * as_float, filter=condition),
+        f"{prefix}{number}": ExpressionWrapper(Q(**{f"{field}__gte": edge}), output_field=BooleanField())
+        for number, edge in enumerate(edges)
     }
 
 
-def _mean_of(row: dict, prefix: str, scale=HOUR) -> Value:
-    """``_mean``'s result from the terms ``_mean_terms`` put in a larger aggregate."""
-    n = row[f"{prefix}_n"]
-    if not n:
-        return Value(None, 0, source=Source.COMPUTED)
-    std = None
-    if n > 1:
-        mean = float(row[f"{prefix}_mean"])
-        variance = max(0.0, (row[f"{prefix}_squares"] - n * mean * mean) / (n - 1))
-        std = math.sqrt(variance) / float(scale)
-    return Value(_decimal(row[f"{prefix}_mean"], scale), n, std=std, source=Source.COMPUTED)
+class _Groups:
+    """Aggregated rows keyed by their buckets, summed over the buckets a condition selects. A row's
+    bucket for a field is how many edges lie at or before its timestamp: 0 before the first edge, -1
+    when it is empty (NULL compares to nothing)."""
+
+    def __init__(self, rows, edges: int, prefixes: tuple[str, ...]):
+        self.rows = []
+        for row in rows:
+            for prefix in prefixes:
+                passed = [row.pop(f"{prefix}{number}") for number in range(edges)]
+                row[prefix] = -1 if passed and passed[0] is None else sum(bool(p) for p in passed)
+            self.rows.append(row)
+
+    def total(self, column: str, where) -> int | float:
+        return sum(row[column] or 0 for row in self.rows if where(row))
 
 
 def computed_values(indicators, process_id: int, start: date, end: date, *, run_ids=None) -> dict[int, Value]:
     """``computed_value`` of every computed indicator in ``indicators`` over one period, keyed by
-    indicator id, in at most three aggregates: the period's runs (cycle time, run on time, throughput,
-    exceptions), its finished manual steps (step, waiting and working time, on time, check errors) and
-    the steps created before its end (escalations of those created in it, the backlog open at its end).
-    The results equal ``computed_value``'s, which stays the reference."""
+    indicator id (``computed_values_over`` with one period)."""
+    return computed_values_over(indicators, process_id, [(start, end)], run_ids=run_ids)[0]
+
+
+def computed_values_over(indicators, process_id: int, periods, *, run_ids=None) -> list[dict[int, Value]]:
+    """``computed_value`` of every computed indicator over each of ``periods`` ((start, end) pairs), one
+    dict per period keyed by indicator id, in at most three grouped aggregates whatever the number of
+    periods and indicators: the runs (cycle time, run on time, throughput, exceptions), the process's
+    finished manual steps from ``work_process_done_idx`` (step, waiting and working time, on time, check
+    errors, and escalations and backlog among them) and its open manual steps (escalations, backlog).
+    Rows are grouped by where their timestamps fall among the periods' ends, and each period adds up its
+    groups. The results equal ``computed_value``'s, which stays the reference."""
     from processes.models import Run, WorkItem
 
     wanted = [i for i in indicators if i.source == Source.COMPUTED]
@@ -180,82 +201,97 @@ def computed_values(indicators, process_id: int, start: date, end: date, *, run_
     unknown = kinds - RUN_COMPUTATIONS - STEP_COMPUTATIONS - {Computation.ESCALATION_RATE, Computation.BACKLOG}
     if unknown:
         raise ValueError(f"unknown computation {sorted(unknown)[0]!r}")
-    lo, hi = period_bounds(start, end)
-    runs = Run.objects.filter(version__process_id=process_id)
-    if run_ids is not None:
-        runs = runs.filter(pk__in=run_ids)
-    # The process's steps through their run and version, as ``computed_value`` finds them: on PostgreSQL
-    # a parallel hash join on the runs, measured faster than ``run_id IN (the process's runs)``.
-    steps = WorkItem.objects.filter(run__version__process_id=process_id, kind="step", automatic=False).order_by()
-    if run_ids is not None:
-        steps = steps.filter(run_id__in=run_ids)
-    results: dict[str, Value] = {}
+    bounds = [period_bounds(start, end) for start, end in periods]
+    edges = sorted({edge for pair in bounds for edge in pair})
+    position = {edge: number for number, edge in enumerate(edges)}
+    # a timestamp lies in [lo, hi) when its bucket is in (position[lo], position[hi]]
+    spans = [(position[lo] + 1, position[hi]) for lo, hi in bounds]
+    results: list[dict[str, Value]] = [{} for _ in periods]
 
     if kinds & RUN_COMPUTATIONS:
-        finished = Q(finished_at__gte=lo, finished_at__lt=hi, status="done")
-        started = Q(started_at__gte=lo, started_at__lt=hi)
-        both = Computation.EXCEPTION_RATE in kinds and bool(kinds & (RUN_COMPUTATIONS - {Computation.EXCEPTION_RATE}))
-        only_finished = finished if both else None  # no FILTER when the WHERE clause says it already
-        terms = {"finished": Count("id", filter=only_finished)}
-        if Computation.CYCLE_TIME in kinds:
-            terms.update(_mean_terms("cycle", "cycle_seconds", only_finished))
-        if Computation.RUN_ON_TIME_RATE in kinds:
-            terms["on_time"] = Count("id", filter=Q(on_time=True) & only_finished if both else Q(on_time=True))
-        if Computation.EXCEPTION_RATE in kinds:
-            terms["started"] = Count("id", filter=started if both else None)
-            terms["exceptions"] = Count("id", filter=started & Q(has_exception=True) if both else Q(has_exception=True))
-        where = finished | started if both else started if Computation.EXCEPTION_RATE in kinds else finished
-        row = runs.order_by().filter(where).aggregate(**terms)
-        if Computation.CYCLE_TIME in kinds:
-            results[Computation.CYCLE_TIME] = _mean_of(row, "cycle")
-        if Computation.RUN_ON_TIME_RATE in kinds:
-            results[Computation.RUN_ON_TIME_RATE] = _rate(row["finished"], row["on_time"])
-        if Computation.EXCEPTION_RATE in kinds:
-            results[Computation.EXCEPTION_RATE] = _rate(row["started"], row["exceptions"])
-        if Computation.THROUGHPUT in kinds:
-            results[Computation.THROUGHPUT] = Value(Decimal(row["finished"]), None, source=Source.COMPUTED)
+        runs = Run.objects.filter(version__process_id=process_id).order_by()
+        if run_ids is not None:
+            runs = runs.filter(pk__in=run_ids)
+        finished = Q(status="done", finished_at__gte=edges[0], finished_at__lt=edges[-1])
+        started = Q(started_at__gte=edges[0], started_at__lt=edges[-1])
+        terms = {"runs": Count("id"), **_sums("cycle_seconds")}
+        terms["on_time"] = Count("id", filter=Q(on_time=True))
+        terms["exceptions"] = Count("id", filter=Q(has_exception=True))
+        keys = {"done": ExpressionWrapper(Q(status="done"), output_field=BooleanField())}
+        keys |= _passed("fb", "finished_at", edges) | _passed("sb", "started_at", edges)
+        groups = _Groups(runs.filter(finished | started).values(**keys).annotate(**terms), len(edges), ("fb", "sb"))
+        for row in groups.rows:
+            row["fb"] = row["fb"] if row.pop("done") else -1  # finished counts for runs done only
+        for result, (first, last) in zip(results, spans, strict=True):
+            done = lambda row, first=first, last=last: first <= row["fb"] <= last  # noqa: E731
+            began = lambda row, first=first, last=last: first <= row["sb"] <= last  # noqa: E731
+            finished_n = groups.total("runs", done)
+            result[Computation.CYCLE_TIME] = _mean_from(
+                groups.total("cycle_seconds_n", done),
+                groups.total("cycle_seconds_sum", done),
+                groups.total("cycle_seconds_squares", done),
+            )
+            result[Computation.RUN_ON_TIME_RATE] = _rate(finished_n, groups.total("on_time", done))
+            result[Computation.EXCEPTION_RATE] = _rate(groups.total("runs", began), groups.total("exceptions", began))
+            result[Computation.THROUGHPUT] = Value(Decimal(finished_n), None, source=Source.COMPUTED)
 
-    if kinds & STEP_COMPUTATIONS:
-        # the period's finished manual steps, no FILTER clauses (they cost more than a second scan)
-        terms = {}
-        for kind, field in STEP_MEANS.items():
-            if kind in kinds:
-                terms.update(_mean_terms(kind, field, None))
-        if Computation.ON_TIME_RATE in kinds:
-            terms["on_time_n"] = Count("id", filter=Q(on_time__isnull=False))
-            terms["on_time_k"] = Count("id", filter=Q(on_time=True))
-        if Computation.ERROR_RATE in kinds:
-            terms["checks_n"] = Sum("checks_total")
-            terms["checks_k"] = Sum("checks_failed")
-        row = steps.filter(finished_at__gte=lo, finished_at__lt=hi, status="done").aggregate(**terms)
-        for kind in STEP_MEANS:
-            if kind in kinds:
-                results[kind] = _mean_of(row, kind)
-        if Computation.ON_TIME_RATE in kinds:
-            results[Computation.ON_TIME_RATE] = _rate(row["on_time_n"], row["on_time_k"])
-        if Computation.ERROR_RATE in kinds:
-            results[Computation.ERROR_RATE] = _rate(row["checks_n"] or 0, row["checks_k"] or 0)
+    step_kinds = kinds & (STEP_COMPUTATIONS | {Computation.ESCALATION_RATE, Computation.BACKLOG})
+    if step_kinds:
+        steps = WorkItem.objects.filter(process_id=process_id, kind="step", automatic=False).order_by()
+        if run_ids is not None:
+            steps = steps.filter(run_id__in=run_ids)
+        later = bool(step_kinds & {Computation.ESCALATION_RATE, Computation.BACKLOG})
+        # finished steps: those finished in a period, and (escalations, backlog) those finished after
+        # its start, which every step created in it and every step still open at its end is
+        done = steps.filter(status="done", finished_at__gte=edges[0])
+        if not later:
+            done = done.filter(finished_at__lt=edges[-1])
+        # only columns of work_process_done_idx (no ``id``), so the index answers alone
+        terms = {"steps": Count("*")}
+        for field in STEP_MEANS.values():
+            terms.update(_sums(field))
+        terms["on_time_n"] = Count("on_time")
+        terms["on_time_k"] = Count("on_time", filter=Q(on_time=True))
+        terms["checks_n"] = Sum("checks_total")
+        terms["checks_k"] = Sum("checks_failed")
+        terms["escalated"] = Count("escalation_level", filter=Q(escalation_level__gt=0))
+        keys = _passed("fb", "finished_at", edges) | (_passed("cb", "created_at", edges) if later else {})
+        prefixes = ("fb", "cb") if later else ("fb",)
+        groups = _Groups(done.values(**keys).annotate(**terms), len(edges), prefixes)
+        opened = _Groups((), len(edges), ())
+        if later:  # steps not finished (open or in progress): created before a period's end
+            opened = _Groups(
+                steps.filter(status__in=["open", "claimed"], created_at__lt=edges[-1])
+                .values(**_passed("cb", "created_at", edges))
+                .annotate(steps=Count("id"), escalated=Count("id", filter=Q(escalation_level__gt=0))),
+                len(edges),
+                ("cb",),
+            )
+        for result, (first, last) in zip(results, spans, strict=True):
+            inside = lambda row, first=first, last=last: first <= row["fb"] <= last  # noqa: E731
+            for kind, field in STEP_MEANS.items():
+                result[kind] = _mean_from(
+                    groups.total(f"{field}_n", inside),
+                    groups.total(f"{field}_sum", inside),
+                    groups.total(f"{field}_squares", inside),
+                )
+            result[Computation.ON_TIME_RATE] = _rate(
+                groups.total("on_time_n", inside), groups.total("on_time_k", inside)
+            )
+            result[Computation.ERROR_RATE] = _rate(groups.total("checks_n", inside), groups.total("checks_k", inside))
+            if later:
+                created = lambda row, first=first, last=last: first <= row["cb"] <= last  # noqa: E731
+                result[Computation.ESCALATION_RATE] = _rate(
+                    groups.total("steps", created) + opened.total("steps", created),
+                    groups.total("escalated", created) + opened.total("escalated", created),
+                )
+                # open at the end: created before it and finished at or after it, or not finished
+                open_at_end = lambda row, last=last: 0 <= row["cb"] <= last < row["fb"]  # noqa: E731
+                before_end = lambda row, last=last: 0 <= row["cb"] <= last  # noqa: E731
+                backlog = groups.total("steps", open_at_end) + opened.total("steps", before_end)
+                result[Computation.BACKLOG] = Value(Decimal(backlog), None, source=Source.COMPUTED)
 
-    if kinds & {Computation.ESCALATION_RATE, Computation.BACKLOG}:
-        # steps created in the period (escalations) and open at its end (backlog): one pass
-        created = Q(created_at__gte=lo)
-        open_at_end = Q(finished_at__isnull=True) | Q(finished_at__gte=hi)
-        terms, where = {}, []
-        if Computation.ESCALATION_RATE in kinds:
-            terms["created_n"] = Count("id", filter=created)
-            terms["created_k"] = Count("id", filter=created & Q(escalation_level__gt=0))
-            where.append(created)
-        if Computation.BACKLOG in kinds:
-            terms["backlog"] = Count("id", filter=open_at_end)
-            where.append(open_at_end)
-        condition = where[0] if len(where) == 1 else where[0] | where[1]
-        row = steps.filter(created_at__lt=hi).exclude(status="cancelled").filter(condition).aggregate(**terms)
-        if Computation.ESCALATION_RATE in kinds:
-            results[Computation.ESCALATION_RATE] = _rate(row["created_n"], row["created_k"])
-        if Computation.BACKLOG in kinds:
-            results[Computation.BACKLOG] = Value(Decimal(row["backlog"]), None, source=Source.COMPUTED)
-
-    return {i.pk: results[i.computation] for i in wanted}
+    return [{i.pk: result[i.computation] for i in wanted} for result in results]
 
 
 def measured_value(indicator: Indicator, process_id: int, start: date, end: date) -> Value:
@@ -286,17 +322,25 @@ def indicator_value(indicator: Indicator, process_id: int, start: date, end: dat
 
 
 def indicator_values(indicators, process_id: int, start: date, end: date, *, run_ids=None) -> dict[int, Value]:
-    """``indicator_value`` of each of ``indicators`` over one period, keyed by indicator id: the computed
-    ones from ``computed_values`` (one batch), the same fallback to measurements."""
-    computed = computed_values(indicators, process_id, start, end, run_ids=run_ids)
-    values = {}
-    for indicator in indicators:
-        value = computed.get(indicator.pk) if indicator.source == Source.COMPUTED else None
-        if value is not None and value.value is not None and (value.n is None or value.n > 0):
-            values[indicator.pk] = value
-        else:
-            values[indicator.pk] = measured_value(indicator, process_id, start, end)
-    return values
+    """``indicator_value`` of each of ``indicators`` over one period, keyed by indicator id."""
+    return indicator_values_over(indicators, process_id, [(start, end)], run_ids=run_ids)[0]
+
+
+def indicator_values_over(indicators, process_id: int, periods, *, run_ids=None) -> list[dict[int, Value]]:
+    """``indicator_value`` of each of ``indicators`` over each of ``periods``: the computed ones from
+    ``computed_values_over`` (one batch for all periods), the same fallback to measurements."""
+    computed = computed_values_over(indicators, process_id, periods, run_ids=run_ids)
+    answers = []
+    for (start, end), values_of_period in zip(periods, computed, strict=True):
+        values = {}
+        for indicator in indicators:
+            value = values_of_period.get(indicator.pk) if indicator.source == Source.COMPUTED else None
+            if value is not None and value.value is not None and (value.n is None or value.n > 0):
+                values[indicator.pk] = value
+            else:
+                values[indicator.pk] = measured_value(indicator, process_id, start, end)
+        answers.append(values)
+    return answers
 
 
 def evaluation_list(*, user):

@@ -200,12 +200,14 @@ def evaluation_compute(*, evaluation: Evaluation) -> Evaluation:
     """(Re)compute before, after, change, p-value and verdict of every row from the data."""
     rows = list(evaluation.rows.select_related("indicator"))
     indicators = [row.indicator for row in rows]
-    # every computed indicator of a period in a few aggregates (``selectors.computed_values``)
-    befores = selectors.indicator_values(
-        indicators, evaluation.process_id, evaluation.baseline_start, evaluation.baseline_end
-    )
-    afters = selectors.indicator_values(
-        indicators, evaluation.process_id, evaluation.evaluation_start, evaluation.evaluation_end
+    # every computed indicator of both periods in at most three aggregates (``selectors.computed_values_over``)
+    befores, afters = selectors.indicator_values_over(
+        indicators,
+        evaluation.process_id,
+        [
+            (evaluation.baseline_start, evaluation.baseline_end),
+            (evaluation.evaluation_start, evaluation.evaluation_end),
+        ],
     )
     for row in rows:
         indicator = row.indicator

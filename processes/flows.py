@@ -45,8 +45,14 @@ class RunFlow(flow.Flow):
     end = flow.End().Annotation(title=_("Run finished"))
     # fmt: on
 
-    def start_run(self, activation, *, steps, run_id, levels):
-        activation.process.data = {"steps": steps, "next": 0, "run": run_id, "levels": levels}
+    def start_run(self, activation, *, steps, run_id, levels, process_id=None):
+        activation.process.data = {
+            "steps": steps,
+            "next": 0,
+            "run": run_id,
+            "process": process_id,
+            "levels": levels,
+        }
         return activation.process
 
     def first_step(self, activation):

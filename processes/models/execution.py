@@ -92,6 +92,18 @@ class WorkItem(models.Model):
     run = models.ForeignKey(
         Run, verbose_name=_("run"), null=True, blank=True, on_delete=models.CASCADE, related_name="items"
     )
+    # the run's process, copied when the work is created (a run never changes process): effect tables
+    # and dashboards filter a process's steps on this column and its index instead of joining the runs
+    process = models.ForeignKey(
+        "processes.Process",
+        verbose_name=_("process"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # read through work_process_done_idx
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     project = models.ForeignKey(
         "processes.ImprovementProject",
         verbose_name=_("improvement project"),
@@ -179,7 +191,7 @@ class WorkItem(models.Model):
     # the escalation levels that apply, copied when the work is created: [[level, target, after_hours], ...]
     escalation_policy = models.JSONField(_("escalation policy"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "process"])
 
     class Meta:
         verbose_name = _("work item")
@@ -222,6 +234,23 @@ class WorkItem(models.Model):
                 condition=models.Q(kind="step", automatic=False, status="done"),
                 name="work_step_done_idx",
             ),
+            # effect tables: one process's finished steps by time, with when they were created and how
+            # far they escalated (escalation rate, backlog), answered from the index alone
+            models.Index(
+                fields=["process", "finished_at"],
+                include=[
+                    "created_at",
+                    "escalation_level",
+                    "on_time",
+                    "duration_seconds",
+                    "waiting_seconds",
+                    "working_seconds",
+                    "checks_total",
+                    "checks_failed",
+                ],
+                condition=models.Q(kind="step", automatic=False, status="done"),
+                name="work_process_done_idx",
+            ),
             # open work and what of it is overdue, by department
             models.Index(
                 fields=["department", "due_at"],
@@ -236,6 +265,17 @@ class WorkItem(models.Model):
                 name="work_escalated_idx",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.run_id is not None and self.process_id is None:
+            run = self._state.fields_cache.get("run")
+            if run is not None and "version" in run._state.fields_cache:
+                self.process_id = run.version.process_id
+            else:
+                self.process_id = (
+                    Run.objects.filter(pk=self.run_id).values_list("version__process_id", flat=True).first()
+                )
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return self.title

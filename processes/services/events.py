@@ -187,6 +187,7 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
         person = actors.get(actor)
         item = WorkItem(
             kind=WorkKind.STEP,
+            process_id=case_key[0],
             step=step,
             title_en=event["step"],
             title_zh=step.name_zh if step is not None else "",

@@ -192,7 +192,9 @@ def run_start(
     webhooks.emit_run_started(run=run)
     token = _clock.set(at)
     try:
-        process = RunFlow.start.run(steps=steps, run_id=run.pk, levels=escalation_levels(version))
+        process = RunFlow.start.run(
+            steps=steps, run_id=run.pk, process_id=version.process_id, levels=escalation_levels(version)
+        )
         process.artifact = run
         process.save(update_fields=["artifact_content_type", "artifact_object_id"])
         run.flow_process_id = process.pk
@@ -219,6 +221,7 @@ def step_task_created(*, activation) -> WorkItem:
     item = WorkItem(
         kind=WorkKind.STEP,
         run_id=process.data["run"],
+        process_id=process.data.get("process"),  # runs started before it was kept: WorkItem.save finds it
         step_id=spec["id"],
         flow_task=activation.task,
         position=index + 1,
@@ -568,6 +571,7 @@ def _exception_report(*, item, user, plan, note, at) -> WorkItem:
     follow_up = WorkItem(
         kind=WorkKind.EXCEPTION,
         run=run,
+        process_id=item.process_id,
         parent=item,
         exception_plan=plan,
         position=item.position,

@@ -72,6 +72,10 @@ def test_a_batch_becomes_runs_with_the_fact_columns_of_runs_in_opsflow(api, user
         Indicator.objects.get(code="cycle-time"), process.pk, date(2026, 3, 1), date(2026, 3, 31)
     )
     assert cycle.n == 2 and cycle.value == ((4.5 + 5) / 2).__round__(4)
+    # and the effect tables' batch, which reads the steps by their process
+    step_time = Indicator.objects.get(code="step-time")
+    batch = metric_selectors.computed_values([step_time], process.pk, date(2026, 3, 1), date(2026, 3, 31))
+    assert batch[step_time.pk].n == 3 and set(run.items.values_list("process", flat=True)) == {process.pk}
 
 
 def test_the_same_batch_again_stores_nothing_new(api, users, standards):
