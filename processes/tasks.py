@@ -29,6 +29,17 @@ def notification_email(self, notification_id):
         raise self.retry(exc=exc) from exc
 
 
+@shared_task(name="processes.notification_emails", bind=True, max_retries=5, default_retry_delay=60)
+def notification_emails(self, notification_ids):
+    """The e-mails of one escalation chunk; a retry sends only those not sent yet."""
+    from .services.execution import notification_emails as send
+
+    try:
+        return send(notification_ids=notification_ids)
+    except OSError as exc:  # the mail server is away: try again later
+        raise self.retry(exc=exc) from exc
+
+
 @shared_task(name="processes.notifications_resend")
 def notifications_resend():
     from .services.execution import notifications_resend as resend

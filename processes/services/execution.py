@@ -31,6 +31,7 @@ from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, Versi
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
+from ..models.integrations import WebhookEvent, WebhookSubscription
 from ..signals import work_item_finished
 from . import webhooks
 
@@ -602,14 +603,14 @@ SWEEP_CHUNK = 200
 
 
 def escalation_sweep(*, now: datetime | None = None, fan_out: bool = True) -> int:
-    """Escalate every work item whose next escalation level is due; returns how many were escalated.
+    """Escalate every work item whose next escalation level is due; returns how many were due.
 
     Ids are read with one indexed query; chunks go to Celery workers (or run here when ``fan_out``
     is off or there is a single chunk). Each item is escalated under its own row lock and the
-    unique (item, level) key, so concurrent sweeps and retried tasks never double a level.
+    unique (item, level) key, so concurrent sweeps and retried tasks never double a level. The
+    database is the only record of what is due: a chunk that could not be queued (broker down) or
+    whose worker died stays due, and the next sweep finds it again.
     """
-    from ..tasks import escalate_items as escalate_items_task
-
     now = now or timezone.now()
     ids = list(
         WorkItem.objects.filter(next_escalation_at__lte=now, status__in=OPEN_STATUSES)
@@ -618,42 +619,159 @@ def escalation_sweep(*, now: datetime | None = None, fan_out: bool = True) -> in
     )
     chunks = [ids[i : i + SWEEP_CHUNK] for i in range(0, len(ids), SWEEP_CHUNK)]
     if fan_out and len(chunks) > 1:
-        for chunk in chunks:
-            transaction.on_commit(lambda chunk=chunk: escalate_items_task.delay(chunk, now.isoformat()))
+        transaction.on_commit(lambda: _fan_out(chunks=chunks, now=now))
         return len(ids)
     return sum(escalate_items(item_ids=chunk, now=now) for chunk in chunks)
 
 
+def _fan_out(*, chunks: list[list[int]], now: datetime) -> None:
+    from ..tasks import escalate_items as escalate_items_task
+
+    for index, chunk in enumerate(chunks):
+        try:
+            escalate_items_task.delay(chunk, now.isoformat())
+        except Exception:  # broker unreachable: the rest stays due in the database for the next sweep
+            logger.exception(
+                "could not queue escalation chunks; %s chunk(s) left for the next sweep", len(chunks) - index
+            )
+            return
+
+
+class _ChunkCache:
+    """What every item of a chunk would ask again: departments with their heads, the directors, and
+    whether any webhook subscription listens to escalations (read once per chunk, about a second)."""
+
+    def __init__(self):
+        self._departments = None
+        self._directors = None
+        self._webhooks = None
+
+    def departments(self) -> dict:
+        if self._departments is None:
+            self._departments = {d.pk: d for d in Department.objects.select_related("head")}
+        return self._departments
+
+    def directors(self) -> list:
+        if self._directors is None:
+            self._directors = _directors()
+        return self._directors
+
+    def webhooks(self) -> bool:
+        if self._webhooks is None:
+            events = {WebhookEvent.STEP_OVERDUE, WebhookEvent.STEP_ESCALATED}
+            self._webhooks = any(
+                events & set(types)
+                for types in WebhookSubscription.objects.filter(active=True).values_list("event_types", flat=True)
+            )
+        return self._webhooks
+
+
 def escalate_items(*, item_ids: list[int], now: datetime) -> int:
+    """Escalate a chunk of work items (a sweep's Celery task); returns the levels fired.
+
+    The whole chunk is one transaction: its due rows are locked at once (``SKIP LOCKED``: rows another
+    sweep holds are that sweep's), and escalations, recipients and notifications are inserted in bulk.
+    A worker killed half-way rolls the chunk back; it stays due for the redelivered task or the next
+    sweep. Should the chunk fail, each item is tried on its own so one broken item stops no other.
+    """
+    try:
+        return _escalate_chunk(item_ids=item_ids, now=now)
+    except Exception:
+        logger.exception("escalating %s work items at once failed; trying them one by one", len(item_ids))
     done = 0
+    cache = _ChunkCache()
     for item_id in item_ids:
         try:
-            done += escalate_item(item_id=item_id, now=now)
+            done += escalate_item(item_id=item_id, now=now, cache=cache)
         except Exception:  # one broken item must not stop the others
             logger.exception("escalating work item %s failed", item_id)
     return done
 
 
 @transaction.atomic
-def escalate_item(*, item_id: int, now: datetime) -> int:
+def _escalate_chunk(*, item_ids: list[int], now: datetime) -> int:
+    from ..tasks import notification_emails as notification_emails_task
+
+    cache = _ChunkCache()
+    items = list(
+        WorkItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("assignee__supervisor")
+        .filter(pk__in=item_ids, next_escalation_at__lte=now, status__in=OPEN_STATUSES)
+        .order_by("pk")
+    )
+    fired = []  # (item, level reached before, escalation, recipients)
+    for item in items:
+        levels = item.escalation_policy
+        while item.next_escalation_at is not None and item.next_escalation_at <= now:
+            level = next((row for row in levels if int(row[0]) > item.escalation_level), None)
+            if level is None:
+                item.next_escalation_at = None
+                break
+            number, target = int(level[0]), level[1]
+            escalation = Escalation(work_item=item, level=number, target=target, created_at=now, due_at=item.due_at)
+            fired.append((item, item.escalation_level, escalation, _recipients(item, target, cache)))
+            item.escalation_level = number
+            item.next_escalation_at = _next_escalation(item.due_at, levels, number)
+    if not items:
+        return 0
+    # the row locks make these inserts conflict-free on PostgreSQL; on SQLite (no row locks) a
+    # conflict fails the chunk, and escalate_items then takes the items one by one
+    Escalation.objects.bulk_create([escalation for _item, _before, escalation, _people in fired])
+    Escalation.recipients.through.objects.bulk_create(
+        [
+            Escalation.recipients.through(escalation=escalation, user=person)
+            for _item, _before, escalation, people in fired
+            for person in people
+        ]
+    )
+    if cache.webhooks():
+        for item, before, escalation, _people in fired:
+            reached, item.escalation_level = item.escalation_level, before  # as it was when the level fired
+            webhooks.emit_escalation(item=item, escalation=escalation)
+            item.escalation_level = reached
+    notifications = Notification.objects.bulk_create(
+        [
+            _escalation_notification(item=item, escalation=escalation, person=person, at=now)
+            for item, _before, escalation, people in fired
+            for person in people
+        ]
+    )
+    groups: dict[tuple, list[int]] = {}
+    for item in items:
+        groups.setdefault((item.escalation_level, item.next_escalation_at), []).append(item.pk)
+    changed = timezone.now()
+    for (level, next_at), pks in groups.items():
+        WorkItem.objects.filter(pk__in=pks).update(
+            escalation_level=level, next_escalation_at=next_at, updated_at=changed
+        )
+    emails = [n.pk for n in notifications if n.user.email]
+    if emails:
+        transaction.on_commit(lambda: _enqueue(notification_emails_task, emails))
+    return len(fired)
+
+
+@transaction.atomic
+def escalate_item(*, item_id: int, now: datetime, cache: _ChunkCache | None = None) -> int:
     """Fire every escalation level of one item that is due at ``now``; returns the levels fired."""
+    cache = cache or _ChunkCache()
     try:
         item = (
             WorkItem.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("assignee")
+            .select_related("assignee__supervisor")
             .get(pk=item_id)
         )
     except WorkItem.DoesNotExist:
         return 0  # gone, or another sweep holds it right now
     fired = 0
     levels = item.escalation_policy
+    start = (item.escalation_level, item.next_escalation_at)
     while item.is_open and item.next_escalation_at is not None and item.next_escalation_at <= now:
         level = next((row for row in levels if int(row[0]) > item.escalation_level), None)
         if level is None:
             item.next_escalation_at = None
             break
         number, target = int(level[0]), level[1]
-        recipients = _recipients(item, target)
+        recipients = _recipients(item, target, cache)
         try:
             with transaction.atomic():
                 escalation = Escalation.objects.create(
@@ -662,30 +780,26 @@ def escalate_item(*, item_id: int, now: datetime) -> int:
         except IntegrityError:
             escalation = None  # fired by another sweep already (SQLite has no row locks)
         if escalation is not None:
-            escalation.recipients.set(recipients)
-            webhooks.emit_escalation(item=item, escalation=escalation)
-            for person in recipients:
-                _notify(
-                    user=person,
-                    kind=NotificationKind.ESCALATION,
-                    key=f"escalation:{escalation.pk}:{person.pk}",
-                    item=item,
-                    escalation=escalation,
-                    subject_en=f"Overdue (level {number}): {item.title_en}",
-                    subject_zh=f"超时升级（第 {number} 级）：{item.title_zh or item.title_en}",
-                    at=now,
-                )
+            Escalation.recipients.through.objects.bulk_create(
+                [Escalation.recipients.through(escalation=escalation, user=person) for person in recipients]
+            )
+            if cache.webhooks():
+                webhooks.emit_escalation(item=item, escalation=escalation)
+            _notify_escalation(item=item, escalation=escalation, recipients=recipients, at=now)
             fired += 1
         item.escalation_level = number
         item.next_escalation_at = _next_escalation(item.due_at, levels, number)
-    WorkItem.objects.filter(pk=item.pk).update(
-        escalation_level=item.escalation_level, next_escalation_at=item.next_escalation_at, updated_at=timezone.now()
-    )
+    if (item.escalation_level, item.next_escalation_at) != start:
+        WorkItem.objects.filter(pk=item.pk).update(
+            escalation_level=item.escalation_level,
+            next_escalation_at=item.next_escalation_at,
+            updated_at=timezone.now(),
+        )
     return fired
 
 
-def _department_head(department_id: int | None):
-    departments = {d.pk: d for d in Department.objects.select_related("head")}
+def _department_head(department_id: int | None, cache: _ChunkCache | None = None):
+    departments = (cache or _ChunkCache()).departments()
     node = departments.get(department_id)
     while node is not None:
         if node.head_id and node.head.is_active:
@@ -698,19 +812,20 @@ def _directors():
     return list(get_user_model().objects.filter(groups__name=Role.OPERATIONS_DIRECTOR, is_active=True).order_by("pk"))
 
 
-def _recipients(item: WorkItem, target: str) -> list:
+def _recipients(item: WorkItem, target: str, cache: _ChunkCache | None = None) -> list:
+    cache = cache or _ChunkCache()
     people = []
     if target == EscalationTarget.SUPERVISOR:
         if item.assignee_id and item.assignee.supervisor_id and item.assignee.supervisor.is_active:
             people = [item.assignee.supervisor]
         else:
-            head = _department_head(item.department_id)  # nobody took it: the department's head
+            head = _department_head(item.department_id, cache)  # nobody took it: the department's head
             people = [head] if head else []
     elif target == EscalationTarget.DEPARTMENT_HEAD:
-        head = _department_head(item.department_id)
+        head = _department_head(item.department_id, cache)
         people = [head] if head else []
     if not people:
-        people = _directors()
+        people = cache.directors()
     return people
 
 
@@ -740,6 +855,33 @@ def _notify(*, user, kind, key, item=None, escalation=None, subject_en, subject_
     return notification
 
 
+def _escalation_notification(*, item: WorkItem, escalation: Escalation, person, at: datetime) -> Notification:
+    number = escalation.level
+    return Notification(
+        user=person,
+        kind=NotificationKind.ESCALATION,
+        key=f"escalation:{escalation.pk}:{person.pk}",
+        work_item=item,
+        escalation=escalation,
+        subject_en=f"Overdue (level {number}): {item.title_en}"[:300],
+        subject_zh=f"超时升级（第 {number} 级）：{item.title_zh or item.title_en}"[:300],
+        created_at=at,
+    )
+
+
+def _notify_escalation(*, item: WorkItem, escalation: Escalation, recipients: list, at: datetime) -> None:
+    """One notification per recipient of an escalation that was just created, in one insert: their
+    keys hold the new escalation's id, so none of them can exist yet."""
+    from ..tasks import notification_emails as notification_emails_task
+
+    notifications = Notification.objects.bulk_create(
+        [_escalation_notification(item=item, escalation=escalation, person=person, at=at) for person in recipients]
+    )
+    emails = [n.pk for n in notifications if n.user.email]
+    if emails:
+        transaction.on_commit(lambda: _enqueue(notification_emails_task, emails))
+
+
 def _enqueue(task, *args):
     """Send a Celery task after commit; a broker that is down must not fail the finished request
     (the row is stored, and ``notifications_resend`` picks up what was never e-mailed)."""
@@ -750,24 +892,53 @@ def _enqueue(task, *args):
 
 
 def notification_email(*, notification_id: int) -> bool:
-    """Send a notification's e-mail once (the row remembers it was sent)."""
-    from django.core.mail import send_mail
+    """Send a notification's e-mail at most once; False when it was sent (or is being sent) already."""
+    return notification_emails(notification_ids=[notification_id]) == 1
+
+
+def notification_emails(*, notification_ids: list[int]) -> int:
+    """Send the e-mails of notifications, each at most once, over one mail connection; returns how many.
+
+    Each row is marked as e-mailed (a conditional update, committed on its own) *before* its message
+    goes to the mail server: a worker killed after that point, or a message delivered twice, never
+    sends it again. A mail server that refuses clears the mark so the task can retry; only a worker
+    dying between the mark and the hand-over loses that one e-mail, and the notification itself stays
+    in the user's inbox.
+    """
+    from django.core.mail import EmailMessage, get_connection
     from django.urls import reverse
     from django.utils import translation
 
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.emailed_at is not None:
-            return False
-        user = notification.user
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = notification.subject
-            link = reverse("work:item-detail", args=[notification.work_item_id]) if notification.work_item_id else ""
-            body = _("%(subject)s\n\nOpen it in OpsFlow: %(link)s") % {"subject": subject, "link": link}
-        send_mail(subject, body, None, [user.email])
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-    return True
+    pending = list(
+        Notification.objects.select_related("user")
+        .filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .exclude(user__email="")
+        .order_by("pk")
+    )
+    if not pending:
+        return 0
+    sent = 0
+    with get_connection() as mail:
+        for notification in pending:
+            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another worker sends it
+            user = notification.user
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject = notification.subject
+                link = (
+                    reverse("work:item-detail", args=[notification.work_item_id]) if notification.work_item_id else ""
+                )
+                body = _("%(subject)s\n\nOpen it in OpsFlow: %(link)s") % {"subject": subject, "link": link}
+            try:
+                mail.send_messages([EmailMessage(subject, body, None, [user.email])])
+            except Exception:
+                Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+                raise
+            sent += 1
+    return sent
 
 
 @transaction.atomic

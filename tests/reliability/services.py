@@ -1,0 +1,181 @@
+"""Private servers for the reliability tests and benchmarks: a throwaway Redis on its own port and
+Celery worker processes pointed at a given database and broker.
+
+Nothing here touches the shared Redis on 6379: each caller picks a free port in 6390-6399.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def redis_available() -> bool:
+    return shutil.which("redis-server") is not None
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port(first: int = 6390, last: int = 6399) -> int:
+    for port in range(first, last + 1):
+        if not _port_open(port):
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
+class RedisServer:
+    """A private ``redis-server`` without persistence; ``stop()`` kills it (its data is gone, like a
+    Redis restart without a dump), ``start()`` brings up an empty one on the same port."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+        self.dir = tempfile.mkdtemp(prefix=f"redis-{self.port}-")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--dir", self.dir],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of a Django connection's database (e.g. the pytest test database)."""
+    return (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+
+
+class CeleryWorker:
+    """``celery -A opsflow worker`` as a subprocess (own session, so it can be killed with its pool).
+
+    ``concurrency`` is the number of prefork child processes; the children do the work, so killing one
+    with SIGKILL is a worker process dying mid-task (the parent forks a fresh child and, with
+    ``task_acks_late`` + ``task_reject_on_worker_lost``, hands the message out again).
+    """
+
+    def __init__(self, *, database_url: str, broker_url: str, concurrency: int = 1, env: dict | None = None):
+        self.database_url = database_url
+        self.broker_url = broker_url
+        self.concurrency = concurrency
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="celery-", suffix=".log", delete=False)  # noqa: SIM115
+
+    def start(self, timeout: float = 60.0) -> CeleryWorker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "opsflow.settings.base",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.broker_url,
+            **self.extra_env,
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "opsflow", "worker", "--pool", "prefork"]
+            + ["--concurrency", str(self.concurrency), "--loglevel", "INFO", "--without-gossip"]
+            + ["--without-mingle", "--without-heartbeat", "-n", f"w{os.getpid()}-{id(self)}@%h"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        seen = Path(self.log.name).stat().st_size  # a restart appends to the same log
+        deadline = time.monotonic() + timeout
+        while "ready." not in Path(self.log.name).read_text(errors="replace")[seen:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        return self
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def children(self) -> list[int]:
+        """The pids of the pool processes (the ones running tasks)."""
+        if self.process is None:
+            return []
+        pids = []
+        for task in Path(f"/proc/{self.process.pid}/task").glob("*"):
+            try:
+                pids += [int(pid) for pid in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        return pids
+
+    def kill_child(self) -> int | None:
+        """SIGKILL one pool process (the parent forks a new one); returns its pid."""
+        children = self.children()
+        if not children:
+            return None
+        try:
+            os.kill(children[0], signal.SIGKILL)
+        except ProcessLookupError:
+            return None
+        return children[0]
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker: parent and pool, as ``kill -9`` on a machine going away."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Warm shutdown (finish the running task), SIGKILL if it takes too long."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = None
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.process = None
+
+    def __enter__(self) -> CeleryWorker:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        Path(self.log.name).unlink(missing_ok=True)
