@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
-import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
@@ -63,34 +64,16 @@ def flow_text(steps) -> str:
 
 @dataclass
 class ActivityStats:
+    """One activity's figures; durations and waits in hours."""
+
     name: str
     count: int = 0
-    durations: list[float] = field(default_factory=list)  # hours
-    waits: list[float] = field(default_factory=list)  # hours from the previous activity's end
-    ranks: list[int] = field(default_factory=list)
-    roles: Counter = field(default_factory=Counter)
-
-    @property
-    def mean(self):
-        return statistics.fmean(self.durations) if self.durations else None
-
-    @property
-    def median(self):
-        return statistics.median(self.durations) if self.durations else None
-
-    @property
-    def p90(self):
-        if len(self.durations) < 2:
-            return self.durations[0] if self.durations else None
-        return statistics.quantiles(self.durations, n=10, method="inclusive")[8]
-
-    @property
-    def mean_wait(self):
-        return statistics.fmean(self.waits) if self.waits else None
-
-    @property
-    def role(self):
-        return self.roles.most_common(1)[0][0] if self.roles else ""
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    mean_wait: float | None = None
+    role: str = ""
+    mean_rank: float = 0.0
 
 
 @dataclass
@@ -157,33 +140,32 @@ def _discover(stream, *, start, end) -> Discovery:
     missing = [key for key in REQUIRED if key not in columns]
     if missing:
         return Discovery(0, 0, [], [], [_("Missing columns: %(names)s.") % {"names": ", ".join(missing)}])
-    cases: dict[str, list[tuple[datetime, datetime, str, str]]] = defaultdict(list)
-    errors, events = [], 0
-    for number, row in enumerate(reader, start=2):
-        if len(errors) >= MAX_ERRORS:
-            errors.append(_("More lines are wrong; fix the ones above first."))
-            break
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            case, activity = row[columns["case"]].strip(), row[columns["activity"]].strip()
-            began, ended = _when(row[columns["start"]]), _when(row[columns["end"]])
-            resource = (
-                row[columns["resource"]].strip() if "resource" in columns and columns["resource"] < len(row) else ""
-            )
-        except IndexError:
-            errors.append(_("Line %(n)s: too few columns.") % {"n": number})
-            continue
-        if not case or not activity:
-            errors.append(_("Line %(n)s: the case and the activity are required.") % {"n": number})
-        elif began is None or ended is None:
-            errors.append(_("Line %(n)s: start and end must be date-times (YYYY-MM-DD HH:MM).") % {"n": number})
-        elif ended < began:
-            errors.append(_("Line %(n)s: the activity ends before it starts.") % {"n": number})
-        else:
-            cases[case].append((began, ended, activity, resource))
-            events += 1
-    return _summarise(cases, events, errors, start=start, end=end)
+    errors = []
+    with _EventStore() as store:
+        for number, row in enumerate(reader, start=2):
+            if len(errors) >= MAX_ERRORS:
+                errors.append(_("More lines are wrong; fix the ones above first."))
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            try:
+                case, activity = row[columns["case"]].strip(), row[columns["activity"]].strip()
+                began, ended = _when(row[columns["start"]]), _when(row[columns["end"]])
+                resource = (
+                    row[columns["resource"]].strip() if "resource" in columns and columns["resource"] < len(row) else ""
+                )
+            except IndexError:
+                errors.append(_("Line %(n)s: too few columns.") % {"n": number})
+                continue
+            if not case or not activity:
+                errors.append(_("Line %(n)s: the case and the activity are required.") % {"n": number})
+            elif began is None or ended is None:
+                errors.append(_("Line %(n)s: start and end must be date-times (YYYY-MM-DD HH:MM).") % {"n": number})
+            elif ended < began:
+                errors.append(_("Line %(n)s: the activity ends before it starts.") % {"n": number})
+            else:
+                store.add(case, began, ended, activity, resource)
+        return _summarise(store, errors, start=start, end=end)
 
 
 def discover_runs(*, process, start="START", end="END") -> Discovery:
@@ -195,32 +177,149 @@ def discover_runs(*, process, start="START", end="END") -> Discovery:
     rows = WorkItem.objects.filter(
         run__version__process=process, kind="step", status="done", started_at__isnull=False, finished_at__isnull=False
     ).values_list("run_id", "started_at", "finished_at", "title_en", "actor", "role")
-    cases: dict[str, list[tuple[datetime, datetime, str, str]]] = defaultdict(list)
-    events = 0
-    for run_id, began, ended, activity, actor, role in rows.iterator():
-        cases[str(run_id)].append((began, ended, activity, actor or role))
-        events += 1
-    return _summarise(cases, events, [], start=start, end=end)
+    with _EventStore() as store:
+        for run_id, began, ended, activity, actor, role in rows.iterator(chunk_size=5_000):
+            store.add(str(run_id), began, ended, activity, actor or role)
+        return _summarise(store, [], start=start, end=end)
 
 
-def _summarise(cases, events, errors, *, start, end) -> Discovery:
-    stats: dict[str, ActivityStats] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(value: datetime) -> int:
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class _EventStore:
+    """The events of a log, kept in a private temporary SQLite database on disk (SQLite deletes it
+    when the connection closes) instead of in Python lists, so that a log of millions of lines is
+    read in constant memory: SQLite holds at most ``CACHE_KB`` of pages and sorts on disk. Times are
+    kept as integer microseconds since 1970 (UTC), which sort and subtract exactly as the datetimes."""
+
+    CACHE_KB = 8_192
+    BATCH = 5_000
+
+    def __init__(self):
+        self.db = sqlite3.connect("")  # "": a temporary database in a file, removed on close
+        for pragma in (
+            f"cache_size = -{self.CACHE_KB}",
+            "temp_store = FILE",
+            "journal_mode = OFF",
+            "synchronous = OFF",
+        ):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute(
+            "CREATE TABLE event (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, began INTEGER NOT NULL, "
+            "ended INTEGER NOT NULL, activity TEXT NOT NULL, resource TEXT NOT NULL, hours REAL NOT NULL)"
+        )
+        self.db.execute("CREATE TABLE wait (activity TEXT NOT NULL, hours REAL NOT NULL)")
+        self.rows: list[tuple] = []
+        self.events = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.db.close()
+
+    def add(self, case: str, began: datetime, ended: datetime, activity: str, resource: str) -> None:
+        b, e = _microseconds(began), _microseconds(ended)
+        # (e - b) / 10**6 is timedelta.total_seconds() to the last bit: one correctly rounded division
+        self.rows.append((case, b, e, activity, resource, (e - b) / 1_000_000 / 3600))
+        self.events += 1
+        if len(self.rows) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.db.executemany(
+                "INSERT INTO event (case_id, began, ended, activity, resource, hours) VALUES (?, ?, ?, ?, ?, ?)",
+                self.rows,
+            )
+            self.rows = []
+
+    def by_case(self):
+        """(case number, began, ended, activity, resource) grouped by case, cases in the order they
+        first appear, each case's events in time order (then end, activity, resource)."""
+        self.flush()
+        self.db.execute("CREATE INDEX event_case ON event (case_id, seq)")
+        self.db.execute("CREATE TABLE firsts AS SELECT case_id, MIN(seq) AS first FROM event GROUP BY case_id")
+        self.db.execute("CREATE UNIQUE INDEX firsts_case ON firsts (case_id)")
+        return self.db.execute(
+            "SELECT f.first, e.began, e.ended, e.activity, e.resource FROM event AS e "
+            "JOIN firsts AS f ON f.case_id = e.case_id ORDER BY f.first, e.began, e.ended, e.activity, e.resource"
+        )
+
+    def add_waits(self, waits: list[tuple[str, float]]) -> None:
+        self.db.executemany("INSERT INTO wait (activity, hours) VALUES (?, ?)", waits)
+
+    def figures(self, activity: str) -> tuple[float | None, float | None, float | None, float | None]:
+        """Mean, median, 90th percentile (``statistics.quantiles`` inclusive) of the activity's
+        durations and mean of its waits, exactly as the statistics module gives them over lists."""
+
+        def column(table):
+            return (row[0] for row in self.db.execute(f"SELECT hours FROM {table} WHERE activity = ?", [activity]))  # nosec B608
+
+        def nth(index):
+            sql = "SELECT hours FROM event WHERE activity = ? ORDER BY hours LIMIT 1 OFFSET ?"
+            return self.db.execute(sql, [activity, index]).fetchone()[0]
+
+        n = self.db.execute("SELECT count(*) FROM event WHERE activity = ?", [activity]).fetchone()[0]
+        waits = self.db.execute("SELECT count(*) FROM wait WHERE activity = ?", [activity]).fetchone()[0]
+        mean_wait = math.fsum(column("wait")) / waits if waits else None
+        if not n:
+            return None, None, None, mean_wait
+        mean = math.fsum(column("event")) / n
+        median = nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+        if n < 2:
+            return mean, median, nth(0), mean_wait
+        m = n - 1  # statistics.quantiles(data, n=10, method="inclusive")[8]
+        j, delta = (9 * m) // 10, (9 * m) % 10
+        p90 = (nth(j) * (10 - delta) + nth(j + 1) * delta) / 10
+        return mean, median, p90, mean_wait
+
+    def index(self) -> None:
+        self.db.execute("CREATE INDEX event_activity ON event (activity, hours)")
+        self.db.execute("CREATE INDEX wait_activity ON wait (activity)")
+
+
+def _summarise(store: _EventStore, errors, *, start, end) -> Discovery:
+    """Per-activity figures and transitions from one ordered pass over the stored events; what is
+    kept in memory grows with the number of activities and resources, not with the events."""
+    counts: Counter = Counter()
+    rank_sums: Counter = Counter()
+    roles: dict[str, Counter] = {}
     transitions: Counter = Counter()
-    for case_events in cases.values():
-        case_events.sort()
-        previous_name, previous_end = start, None
-        for rank, (began, ended, activity, resource) in enumerate(case_events):
-            entry = stats.setdefault(activity, ActivityStats(activity))
-            entry.count += 1
-            entry.durations.append((ended - began).total_seconds() / 3600)
-            entry.ranks.append(rank)
-            if resource:
-                entry.roles[resource] += 1
-            if previous_end is not None:
-                entry.waits.append(max(0.0, (began - previous_end).total_seconds() / 3600))
-            transitions[(previous_name, activity)] += 1
-            previous_name, previous_end = activity, ended
+    waits: list[tuple[str, float]] = []
+    cases = 0
+    previous_case, previous_name, previous_end, rank = None, start, None, 0
+    for case, began, ended, activity, resource in store.by_case():
+        if case != previous_case:
+            if previous_case is not None:
+                transitions[(previous_name, end)] += 1
+            cases += 1
+            previous_case, previous_name, previous_end, rank = case, start, None, 0
+        counts[activity] += 1
+        rank_sums[activity] += rank
+        if resource:
+            roles.setdefault(activity, Counter())[resource] += 1
+        if previous_end is not None:
+            waits.append((activity, max(0.0, (began - previous_end) / 1_000_000 / 3600)))
+            if len(waits) >= store.BATCH:
+                store.add_waits(waits)
+                waits = []
+        transitions[(previous_name, activity)] += 1
+        previous_name, previous_end, rank = activity, ended, rank + 1
+    if previous_case is not None:
         transitions[(previous_name, end)] += 1
-    ordered = sorted(stats.values(), key=lambda s: (statistics.fmean(s.ranks), -s.count, s.name))
+    store.add_waits(waits)
+    store.index()
+    stats = []
+    for activity, count in counts.items():
+        mean, median, p90, mean_wait = store.figures(activity)
+        role = roles[activity].most_common(1)[0][0] if activity in roles else ""
+        stats.append(ActivityStats(activity, count, mean, median, p90, mean_wait, role, rank_sums[activity] / count))
+    ordered = sorted(stats, key=lambda s: (s.mean_rank, -s.count, s.name))
     flows = sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))
-    return Discovery(len(cases), events, ordered, flows, errors)
+    return Discovery(cases, store.events, ordered, flows, errors)

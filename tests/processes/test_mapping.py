@@ -147,3 +147,86 @@ def test_template_1_form_saves_steps_in_order(project, client, users, department
     assert client.post(f"/projects/{project.pk}/analyses/new/", data).status_code == 302
     analysis = CurrentStateAnalysis.objects.get(process__code="complaint-handling")
     assert [s.name_en for s in analysis.steps.all()] == ["Reply", "Register"]
+
+
+def _discover_in_memory(text):
+    """The discovery as it was before it streamed: every event in Python lists, figures from the
+    statistics module. The streaming one must give exactly the same result."""
+    import csv
+    import statistics
+    from collections import Counter, defaultdict
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    cases = defaultdict(list)
+    for case, activity, began, ended, resource in rows:
+        b, e = (timezone.make_aware(parse_datetime(t)) for t in (began, ended))
+        cases[case].append((b, e, activity, resource))
+    durations, waits, ranks, roles = (defaultdict(list) for _ in range(4))
+    transitions = Counter()
+    for events in cases.values():
+        events.sort()
+        previous, previous_end = "START", None
+        for rank, (b, e, activity, resource) in enumerate(events):
+            durations[activity].append((e - b).total_seconds() / 3600)
+            ranks[activity].append(rank)
+            roles[activity].append(resource)
+            if previous_end is not None:
+                waits[activity].append(max(0.0, (b - previous_end).total_seconds() / 3600))
+            transitions[(previous, activity)] += 1
+            previous, previous_end = activity, e
+        transitions[(previous, "END")] += 1
+    stats = []
+    for activity, values in durations.items():
+        p90 = values[0] if len(values) < 2 else statistics.quantiles(values, n=10, method="inclusive")[8]
+        stats.append(
+            (
+                activity,
+                len(values),
+                statistics.fmean(values),
+                statistics.median(values),
+                p90,
+                statistics.fmean(waits[activity]) if waits[activity] else None,
+                Counter(roles[activity]).most_common(1)[0][0],
+                statistics.fmean(ranks[activity]),
+            )
+        )
+    stats.sort(key=lambda s: (s[7], -s[1], s[0]))
+    flows = sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))
+    return len(cases), len(rows), [s[:7] for s in stats], flows
+
+
+def test_the_streamed_discovery_equals_the_in_memory_one_on_an_interleaved_log():
+    """A log in time order (cases interleaved), with loops back, equal timestamps, activities of
+    one and of many events and ties between resources: counts, mean, median, 90th percentile,
+    waiting time, role, order and transitions are exactly those computed over lists in memory."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(3)
+    names = ["Review", "Stock", "Pick", "Ship", "Invoice", "Rare"]
+    events = []
+    for case in range(400):
+        t = datetime(2026, 3, 2, 8, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 3000))
+        steps = names[: rng.randrange(1, 6)]
+        if rng.random() < 0.2:
+            steps = steps[:2] + ["Review"] + steps[2:]  # sent back
+        if case == 7:
+            steps.append("Rare")  # an activity with a single event
+        for name in steps:
+            t += timedelta(minutes=rng.choice([0, 0, 5, 30, 90]))  # some start as the last one ends
+            end = t + timedelta(minutes=rng.choice([0, 10, 45, 120, 600]))
+            events.append((t, f"C{case:03d}", name, end, f"r{rng.randrange(3)}"))
+            t = end
+    events.sort()
+    text = "case,activity,start,end,resource\n" + "".join(
+        f"{case},{name},{t:%Y-%m-%d %H:%M},{end:%Y-%m-%d %H:%M},{who}\n" for t, case, name, end, who in events
+    )
+    result = mapping.discover(io.StringIO(text))
+    cases, count, stats, flows = _discover_in_memory(text)
+    assert (result.cases, result.events, result.errors) == (cases, count, [])
+    assert [(a.name, a.count, a.mean, a.median, a.p90, a.mean_wait, a.role) for a in result.activities] == stats
+    assert result.transitions == flows
+    assert any(a.count == 1 for a in result.activities) and len(result.activities) == len(names)
