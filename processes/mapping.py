@@ -258,8 +258,8 @@ class _EventStore:
         """Mean, median, 90th percentile (``statistics.quantiles`` inclusive) of the activity's
         durations and mean of its waits, exactly as the statistics module gives them over lists."""
 
-        def column(table):
-            return (row[0] for row in self.db.execute(f"SELECT hours FROM {table} WHERE activity = ?", [activity]))  # nosec B608
+        def column(sql):
+            return (row[0] for row in self.db.execute(sql, [activity]))
 
         def nth(index):
             sql = "SELECT hours FROM event WHERE activity = ? ORDER BY hours LIMIT 1 OFFSET ?"
@@ -267,10 +267,10 @@ class _EventStore:
 
         n = self.db.execute("SELECT count(*) FROM event WHERE activity = ?", [activity]).fetchone()[0]
         waits = self.db.execute("SELECT count(*) FROM wait WHERE activity = ?", [activity]).fetchone()[0]
-        mean_wait = math.fsum(column("wait")) / waits if waits else None
+        mean_wait = math.fsum(column("SELECT hours FROM wait WHERE activity = ?")) / waits if waits else None
         if not n:
             return None, None, None, mean_wait
-        mean = math.fsum(column("event")) / n
+        mean = math.fsum(column("SELECT hours FROM event WHERE activity = ?")) / n
         median = nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
         if n < 2:
             return mean, median, nth(0), mean_wait

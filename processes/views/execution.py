@@ -24,7 +24,7 @@ class InboxView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        items = list(selectors.inbox_list(user=user)[:500])
+        items = selectors.inbox_page(user=user)
         context.update(
             mine=[i for i in items if i.assignee_id == user.pk],
             queue=[i for i in items if i.assignee_id is None],
