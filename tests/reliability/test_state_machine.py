@@ -157,8 +157,10 @@ class WorkMachine(RuleBasedStateMachine):
     def move_clock(self, minutes):
         self.now += timedelta(minutes=minutes)
 
-    @rule()
-    def sweep(self):
+    @rule(minutes=st.sampled_from([0, 30, 150, 600, 1500]))
+    def sweep(self, minutes):
+        """Time passes, then the sweep runs (as beat runs it), at that time."""
+        self.now += timedelta(minutes=minutes)
         due = set(
             WorkItem.objects.filter(status__in=OPEN, next_escalation_at__lte=self.now).values_list("pk", flat=True)
         )
