@@ -920,11 +920,6 @@ def notification_emails(*, notification_ids: list[int]) -> int:
     sent = 0
     with get_connection() as mail:
         for notification in pending:
-            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now()
-            )
-            if not claimed:
-                continue  # another worker sends it
             user = notification.user
             with translation.override(user.language or settings.LANGUAGE_CODE):
                 subject = notification.subject
@@ -932,8 +927,15 @@ def notification_emails(*, notification_ids: list[int]) -> int:
                     reverse("work:item-detail", args=[notification.work_item_id]) if notification.work_item_id else ""
                 )
                 body = _("%(subject)s\n\nOpen it in OpsFlow: %(link)s") % {"subject": subject, "link": link}
+            message = EmailMessage(subject, body, None, [user.email])
+            # mark, then hand over at once: the window in which a dying worker loses the e-mail is the send
+            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another worker sends it
             try:
-                mail.send_messages([EmailMessage(subject, body, None, [user.email])])
+                mail.send_messages([message])
             except Exception:
                 Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
                 raise

@@ -77,6 +77,14 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def database_url(settings_dict: dict) -> str:
     """The URL of a Django connection's database (e.g. the pytest test database)."""
     return (
@@ -141,7 +149,7 @@ class CeleryWorker:
                 pids += [int(pid) for pid in (task / "children").read_text().split()]
             except OSError:
                 continue
-        return pids
+        return [pid for pid in pids if _alive(pid)]
 
     def kill_child(self) -> int | None:
         """SIGKILL one pool process (the parent forks a new one); returns its pid."""
@@ -179,3 +187,95 @@ class CeleryWorker:
     def __exit__(self, *exc) -> None:
         self.stop()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+class WorkerLauncher:
+    """Celery workers started in a fraction of a second: a launcher process loads Django and the Celery
+    app once, then forks a complete worker (``--pool solo``: the worker process runs the tasks itself)
+    each time ``fork()`` is called. Killing such a worker with SIGKILL is a machine losing its worker
+    mid-task: the message it held stays unacknowledged in Redis (until the visibility timeout), so
+    only the database-driven sweep can finish the work.
+    """
+
+    def __init__(self, *, database_url: str, broker_url: str, env: dict | None = None):
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "opsflow.settings.base",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": broker_url,
+            "CELERY_SKIP_CHECKS": "1",
+            **(env or {}),
+        }
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="celery-forks-", suffix=".log", delete=False)  # noqa: SIM115
+
+    def start(self) -> WorkerLauncher:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.services", "launch", self.log.name],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the worker launcher did not start")
+        return self
+
+    def fork(self) -> int:
+        """Start one worker; returns its pid."""
+        self.process.stdin.write("fork\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+def _launch(log_path: str) -> None:
+    import django
+
+    django.setup()
+    from opsflow.celery import app
+
+    # what each worker would otherwise do at start: import the tasks and the worker machinery (Django's
+    # system checks are skipped through CELERY_SKIP_CHECKS; the suite runs them)
+    app.loader.import_default_modules()
+    app.finalize(auto=True)
+    import celery.apps.worker  # noqa: F401
+    import celery.bin.worker  # noqa: F401
+    import kombu.transport.redis  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped by the kernel
+    print("ready", flush=True)
+    count = 0
+    for line in sys.stdin:
+        if line.strip() != "fork":
+            continue
+        count += 1
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            app.worker_main(
+                ["worker", "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+                + ["--without-heartbeat", "-n", f"fork{os.getppid()}-{count}@%h"]
+            )
+            os._exit(0)
+        print(pid, flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["launch"]:
+    _launch(sys.argv[2])
