@@ -251,18 +251,6 @@ class WorkItem(models.Model):
                 condition=models.Q(kind="step", automatic=False, status="done"),
                 name="work_process_done_idx",
             ),
-            # inboxes: the unclaimed queue of a role in a department by due time, and open work by id (the
-            # REST list's cursor pages); both a few thousand rows deep whatever the table's size
-            models.Index(
-                fields=["department", "role", "due_at"],
-                condition=models.Q(status="open", assignee__isnull=True, automatic=False),
-                name="work_inbox_queue_idx",
-            ),
-            models.Index(
-                fields=["id"],
-                condition=models.Q(status__in=["open", "claimed"]),
-                name="work_inbox_open_id_idx",
-            ),
             # open work and what of it is overdue, by department
             models.Index(
                 fields=["department", "due_at"],
