@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from opsflow.errors import RETRY_AFTER_SECONDS, database_unavailable, database_unavailable_message
 
@@ -42,6 +41,9 @@ class RequestTooLarge(exceptions.APIException):
 def exception_handler(exc, context):
     """DRF's handler, plus model ValidationError -> 400 with field messages, ProtectedError -> 409,
     a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` -> 413, the database out of reach -> 503 with Retry-After."""
+    # imported here: rest_framework.views loads the parsers named in the settings, which import this module
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if database_unavailable(exc):
         exc = ServiceUnavailable()
         exc.wait = RETRY_AFTER_SECONDS
