@@ -41,15 +41,29 @@ class RedisServer:
     Redis restart without a dump), ``start()`` brings up an empty one on the same port."""
 
     def __init__(self, port: int | None = None):
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
-        self.dir = tempfile.mkdtemp(prefix=f"redis-{self.port}-")
+        self.dir = tempfile.mkdtemp(prefix="redis-")
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> RedisServer:
+        """Start on ``self.port``; a port taken meanwhile (parallel test processes pick free ports too)
+        moves a server without a fixed port to the next free one."""
+        for _attempt in range(10):
+            if self._start(timeout):
+                return self
+            if self.fixed_port:
+                break
+            self.port = free_port(self.port + 1 if self.port < 6399 else 6390)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def _start(self, timeout: float) -> bool:
+        from redis import Redis
+
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
             + ["--dir", self.dir],
@@ -57,11 +71,18 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
-        while not _port_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server on port {self.port} did not start")
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False  # the port was taken
+            if _port_open(self.port):
+                try:  # the one answering is ours, not another test process's
+                    if Redis(port=self.port, socket_timeout=1).info("server")["process_id"] == self.process.pid:
+                        return True
+                except Exception:  # noqa: S110 - not answering yet
+                    pass
             time.sleep(0.05)
-        return self
+        self.stop()
+        return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
