@@ -266,6 +266,9 @@ class WorkItem(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.title
+
     def save(self, *args, **kwargs):
         if self.run_id is not None and self.process_id is None:
             run = self._state.fields_cache.get("run")
@@ -276,9 +279,6 @@ class WorkItem(models.Model):
                     Run.objects.filter(pk=self.run_id).values_list("version__process_id", flat=True).first()
                 )
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return self.title
 
     @property
     def title(self):

@@ -38,7 +38,9 @@ def _same(value, reference) -> bool:
     """Equal figures; the standard deviation (a float summed per group in the batch) to 1e-9."""
     if value.std is None or reference.std is None:
         return value == reference
-    return replace(value, std=None) == replace(reference, std=None) and value.std == pytest.approx(reference.std, rel=1e-9)
+    return replace(value, std=None) == replace(reference, std=None) and value.std == pytest.approx(
+        reference.std, rel=1e-9
+    )
 
 
 @pytest.fixture
