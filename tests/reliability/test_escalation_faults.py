@@ -51,7 +51,7 @@ pytestmark = [
 TWO_LEVELS = [[1, EscalationTarget.SUPERVISOR.value, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR.value, "0"]]
 
 
-def _overdue_items(users, count: int, *, due, prefix: str = "Overdue") -> list[int]:
+def _overdue_items(users, count: int, *, due, prefix: str = "Overdue", levels=TWO_LEVELS) -> list[int]:
     """``count`` open items of the sales department whose deadline is ``due`` (half assigned to the sales
     clerk, half in the queue): level 1 goes to the manager either way, level 2 to the director."""
     ids = []
@@ -63,7 +63,7 @@ def _overdue_items(users, count: int, *, due, prefix: str = "Overdue") -> list[i
             due_at=due,
             user=users["sales"],
             assignee=users["sales"] if number % 2 else None,
-            levels=TWO_LEVELS,
+            levels=levels,
             at=due - timedelta(hours=1),
         )
         ids.append(item.pk)
@@ -136,12 +136,9 @@ def _wait(condition, timeout: float, what: str):
 # ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sweeps", [2, 8])
-def test_concurrent_sweeps_escalate_each_level_exactly_once(org, sweeps):
-    users = org["users"]
-    due = timezone.now() - timedelta(minutes=5)
-    ids = _overdue_items(users, 1000, due=due)
-    barrier = threading.Barrier(sweeps)
+def _sweeps_at_once(count: int, now) -> list[int]:
+    """``count`` sweeps started together, each in its own thread with its own connection."""
+    barrier = threading.Barrier(count)
     fired, errors = [], []
 
     def sweep():
@@ -149,19 +146,31 @@ def test_concurrent_sweeps_escalate_each_level_exactly_once(org, sweeps):
 
         try:
             barrier.wait()
-            fired.append(execution.escalation_sweep(fan_out=False))
+            fired.append(execution.escalation_sweep(now=now, fan_out=False))
         except Exception as exc:  # reported below: an assert in a thread would be lost
             errors.append(exc)
         finally:
             thread_connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(sweeps)]
+    threads = [threading.Thread(target=sweep) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sum(fired) == 2000  # levels fired, counted by the sweeps that fired them
+    return fired
+
+
+def test_concurrent_sweeps_escalate_each_level_exactly_once(org):
+    users = org["users"]
+    due = timezone.now() - timedelta(hours=2)
+    # level 1 falls due at the deadline, level 2 an hour later: 2 sweeps race for level 1, then 8 for level 2
+    levels = [[1, EscalationTarget.SUPERVISOR.value, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR.value, "1"]]
+    ids = _overdue_items(users, 1000, due=due, levels=levels)
+    for sweeps, now, level in ((2, due + timedelta(minutes=1), 1), (8, due + timedelta(hours=1, minutes=1), 2)):
+        fired = _sweeps_at_once(sweeps, now)
+        assert sum(fired) == 1000  # levels fired, counted by the sweeps that fired them
+        assert Escalation.objects.filter(work_item__in=ids, level=level).count() == 1000
     _assert_escalated_once(ids)
 
 
