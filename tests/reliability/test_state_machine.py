@@ -40,6 +40,8 @@ fitting = st.sampled_from([True, True, True, False])  # mostly someone who may d
 
 
 class WorkMachine(RuleBasedStateMachine):
+    """People of the demo organisation working through runs while the clock moves and the sweep runs."""
+
     def __init__(self):
         super().__init__()
         self.savepoint = transaction.atomic()
