@@ -78,8 +78,9 @@ def _model_field_blank(field) -> bool:
 
 
 def declare_common_errors(result, generator, request, public):
-    """drf-spectacular postprocessing hook: every operation may answer 429 (throttled), and every
-    operation with a body 413 (too large), with the error body the exception handler writes."""
+    """drf-spectacular postprocessing hook: every operation may answer 429 (throttled) and 503 (database
+    out of reach), and every operation with a body 413 (too large), with the error body the exception
+    handler writes."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(
         "ErrorDetail",
@@ -93,6 +94,14 @@ def declare_common_errors(result, generator, request, public):
             responses = operation["responses"]
             responses.setdefault(
                 "429", {"description": "Too many requests: slow down and retry later.", "content": reference}
+            )
+            responses.setdefault(
+                "503",
+                {
+                    "description": "The database cannot be reached right now (restart, fail-over): nothing was "
+                    "done; retry after the Retry-After header's seconds.",
+                    "content": reference,
+                },
             )
             if "requestBody" in operation or method in ("post", "put", "patch"):
                 responses.setdefault("413", {"description": "The request body is too large.", "content": reference})

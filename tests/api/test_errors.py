@@ -20,3 +20,22 @@ def test_a_throttled_client_gets_429(api, users, monkeypatch):
     codes = [client.get("/api/v1/org/departments/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     cache.clear()
+
+
+def test_the_schema_declares_the_common_errors_on_every_operation():
+    """Generated clients must know 429 and 503 (retry later) everywhere, and 413 wherever a body goes."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        (method, operation)
+        for path in schema["paths"].values()
+        for method, operation in path.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    assert len(operations) > 100
+    for method, operation in operations:
+        assert {"429", "503"} <= set(operation["responses"]), operation["operationId"]
+        if method in ("post", "put", "patch"):
+            assert "413" in operation["responses"], operation["operationId"]
+    assert "Retry-After" in schema["paths"]["/api/v1/work/items/"]["get"]["responses"]["503"]["description"]
