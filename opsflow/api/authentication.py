@@ -1,5 +1,6 @@
 """Token authentication for machines: django-rest-knox, plus a log line for every rejected token and
-the token's last use (written at most once a minute, so a busy integration costs no write per request)."""
+the token's last use (written at most once a minute, so a busy integration costs no write per request;
+the person's other expired tokens are removed at the same moment instead of on every request)."""
 
 import logging
 from datetime import timedelta
@@ -51,7 +52,19 @@ class TokenAuthentication(auth.TokenAuthentication):
             if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
                 type(token).objects.filter(pk=token.pk).update(last_used_at=now)
                 token.last_used_at = now
+                super()._cleanup_token(token)  # the person's other expired tokens, at most once a minute
         return result
+
+    def _cleanup_token(self, auth_token) -> bool:
+        # knox reads all the person's tokens on every request to delete the expired ones; only the
+        # presented token decides this request, so check that one here (the others are removed above,
+        # when the last use is written)
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
 
 @receiver(token_expired, dispatch_uid="opsflow-log-expired-token")
