@@ -24,12 +24,43 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, _ROLES_ATTR, None)
     if cached is None:
-        if user.is_superuser:
-            cached = frozenset(Role.values)
-        else:
-            cached = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        cached = frozenset(Role.values) if user.is_superuser else _load_roles_and_scope(user)
         setattr(user, _ROLES_ATTR, cached)
     return cached
+
+
+def _load_roles_and_scope(user) -> frozenset[str]:
+    """The user's roles, and their department scope into the user's cache, in one query (every API
+    request asks both: three queries were a tenth of a step completion's)."""
+    from django.db import connection
+
+    from .models import Department
+
+    groups = user.groups.through
+    user_column = groups._meta.get_field("user").column
+    group_column = groups._meta.get_field("group").column
+    department = Department._meta
+    head_column = department.get_field("head").column
+    parent_column = department.get_field("parent").column
+    names = list(Role.values)
+    # the scope: own department and headed ones (roots), then everything below them
+    sql = f"""
+        WITH RECURSIVE scope(id) AS (
+            SELECT id FROM {department.db_table} WHERE {head_column} = %s OR id = %s
+            UNION
+            SELECT child.id FROM {department.db_table} child JOIN scope ON child.{parent_column} = scope.id
+        )
+        SELECT g.name, CAST(NULL AS bigint) FROM auth_group g
+            JOIN {groups._meta.db_table} ug ON ug.{group_column} = g.id
+            WHERE ug.{user_column} = %s AND g.name IN ({", ".join(["%s"] * len(names))})
+        UNION ALL
+        SELECT CAST(NULL AS varchar(150)), id FROM scope
+    """  # noqa: S608 (table and column names come from the models, values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.department_id, user.pk, *names])
+        rows = cursor.fetchall()
+    setattr(user, _SCOPE_ATTR, frozenset(pk for name, pk in rows if name is None))
+    return frozenset(name for name, _pk in rows if name is not None)
 
 
 def has_role(user, *roles: str) -> bool:
