@@ -149,12 +149,17 @@ def measure(*, workers: int, count: int, levels: int, database_url: str, redis, 
         load_after = os.getloadavg()
     finally:
         worker.stop()
+    problems = verify(count, levels)
+    if problems:
+        print(f"worker log: {worker.log.name}", file=sys.stderr)
+    else:
+        os.unlink(worker.log.name)
     return {
         "workers": workers,
         "escalated_s": escalated_after,
         "emailed_s": emailed_after,
         "load": (load_before[0], load_after[0]),
-        "problems": verify(count, levels),
+        "problems": problems,
     }
 
 

@@ -14,6 +14,7 @@ import email
 import email.header
 import os
 import random
+import shutil
 import signal
 import tempfile
 import threading
@@ -246,6 +247,7 @@ def test_worker_killed_mid_escalation_loses_and_doubles_nothing(org, broker, mon
     lost = notifications - len(sent)
     # an e-mail is lost only if a kill landed between marking it and handing it over; never doubled
     assert 0 <= lost <= rounds
+    shutil.rmtree(outbox)
     print(f"\n{rounds} kills ({hits} during a task), {notifications} notifications, {len(sent)} e-mails, {lost} lost")
 
 
@@ -350,4 +352,5 @@ def test_redis_down_pages_and_api_answer_and_escalation_catches_up(org, broker, 
     finally:
         worker.stop()
     _assert_escalated_once(overdue)
+    Path(worker.log.name).unlink()
     print(f"\nrequests: {dict(statuses)}; slowest {max(slow):.2f} s")
