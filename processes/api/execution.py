@@ -229,6 +229,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+# what WorkItemViewSet's commands read before the service locks the item (execution.can_see, the flow lock)
+COMMAND_FIELDS = ("id", "department_id", "assignee_id", "automatic", "flow_task__process_id", "flow_task__flow_task")
+
+
 class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Work items (steps and exception follow-ups). ``?inbox=true`` lists the caller's inbox."""
 
@@ -245,7 +249,9 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return selectors.inbox_list(user=self.request.user, related=False)
         qs = WorkItem.objects.all()
         if self.action in self.action_capabilities:
-            qs = qs.select_related("flow_task")  # the service locks the task's process first
+            # A command reads what the permission check and the service's lock need; the service then
+            # locks and reads the whole row (building a 60-column query was a fifth of the CPU).
+            qs = qs.select_related("flow_task").only(*COMMAND_FIELDS)
         scope = access.department_scope(self.request.user)
         if scope is not None:
             from django.db.models import Q

@@ -257,9 +257,8 @@ def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> 
 
 
 def _lock(item: WorkItem) -> WorkItem:
-    WorkItem.objects.select_for_update().filter(pk=item.pk).values_list("pk").get()
-    item.refresh_from_db()
-    return item
+    """The item's row, locked and read afresh (a new instance: the one given may hold only some fields)."""
+    return WorkItem.objects.select_for_update().get(pk=item.pk)
 
 
 # viewflow's select_for_update_lock waits 0.4-0.8 s after a failed NOWAIT attempt, then doubles; a
