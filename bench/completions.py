@@ -14,6 +14,8 @@ import statistics
 import sys
 import time
 
+from bench.common import recreate_database
+
 
 def setup_django(db_name):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsflow.settings.base")
@@ -22,14 +24,7 @@ def setup_django(db_name):
     if url.startswith("postgres"):
         base, _, _ = url.rpartition("/")
         os.environ["DATABASE_URL"] = f"{base}/{db_name}"
-        import psycopg2
-
-        admin = psycopg2.connect(f"{base}/postgres")
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-            cursor.execute(f'CREATE DATABASE "{db_name}"')
-        admin.close()
+        recreate_database(os.environ["DATABASE_URL"])
     else:
         path = f"/tmp/{db_name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):

@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from datetime import timedelta
 
 from bench import generate, reference
+from bench.common import timed
 
 LIMIT_MS = 500
 BENCH_TITLE = "Benchmark: the last 4 months against the 8 before"
@@ -70,16 +70,6 @@ def bench_evaluation(title: str = BENCH_TITLE, codes: tuple[str, ...] | None = N
 
 # Timing
 # ------------------------------------------------------------------------------
-
-
-def timed(function, repeat: int) -> list[float]:
-    function()  # warm: caches, plans, the ORM's first compile
-    durations = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        function()
-        durations.append((time.perf_counter() - t0) * 1000)
-    return durations
 
 
 def main() -> int:

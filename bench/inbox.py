@@ -25,9 +25,9 @@ import argparse
 import re
 import statistics
 import sys
-import time
 
 from bench import generate, reference
+from bench.common import timed
 
 LIMIT_MS = 50
 MAX_FILTERED = 10_000  # rows a plan may read and throw away
@@ -42,16 +42,6 @@ USERS = (
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def timed(function, repeat: int) -> list[float]:
-    function()  # warm: the ORM's first compile, the template loader, the plan cache
-    durations = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        function()
-        durations.append((time.perf_counter() - t0) * 1000)
-    return durations
 
 
 def work_item_queries(function) -> list[str]:

@@ -31,6 +31,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "bench_load"
 
@@ -114,14 +116,7 @@ def setup_database(reuse):
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["OPSFLOW_BENCH"] = "1"
     if not reuse:
-        import psycopg2
-
-        admin = psycopg2.connect(f"{base}/postgres")
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-        admin.close()
+        recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

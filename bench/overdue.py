@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import timedelta
 
+from bench.common import recreate_database
+
 DEFAULT_SERVER = "postgres://opsflow:opsflow@127.0.0.1:5432"
 DB_NAME = "bench_overdue"
 
@@ -28,14 +30,7 @@ def setup_django():
     os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsflow.settings.base")
     os.environ["DJANGO_DEBUG"] = "false"
-    import psycopg2
-
-    admin = psycopg2.connect(f"{base}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    admin.close()
+    recreate_database(os.environ["DATABASE_URL"])
     return os.environ["DATABASE_URL"]
 
 
