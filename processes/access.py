@@ -55,7 +55,7 @@ def _load_roles_and_scope(user) -> frozenset[str]:
             WHERE ug.{user_column} = %s AND g.name IN ({", ".join(["%s"] * len(names))})
         UNION ALL
         SELECT CAST(NULL AS varchar(150)), id FROM scope
-    """  # noqa: S608 (table and column names come from the models, values are parameters)
+    """  # noqa: S608 (table and column names come from the models, values are parameters)  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, user.department_id, user.pk, *names])
         rows = cursor.fetchall()

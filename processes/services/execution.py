@@ -290,7 +290,7 @@ def _run_and_item_lock(flow_class, process_pk, *, item_pk, holder):
             else:
                 yield
                 return
-        time.sleep(LOCK_FIRST_WAIT * 2**attempt * (1 + random.random()))  # noqa: S311 (jitter)
+        time.sleep(LOCK_FIRST_WAIT * 2**attempt * (1 + random.random()))  # noqa: S311 (jitter)  # nosec B311
 
 
 @contextmanager
