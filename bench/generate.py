@@ -287,9 +287,7 @@ def seed(items: int, rng: random.Random, *, per_department: int = 12, backlog_da
     links_w, escalations_w = Writer(PilotRun, now), Writer(Escalation, now)
     run_id, item_id = _next_id(Run), _next_id(WorkItem)
     link_id, escalation_id = _next_id(PilotRun), _next_id(Escalation)
-    # the run's process copied onto its work, where the model keeps it
-    with_process = any(f.attname == "process_id" for f in WorkItem._meta.concrete_fields)
-    process_of = {v.pk: {"process_id": v.process_id} if with_process else {} for v in versions}
+    process_of = {v.pk: v.process_id for v in versions}  # the run's process, copied onto its work
     runs = items // 4  # every standard here has four steps: one task row each
     pilot_runs = min(20_000, runs // 10)
     # one transaction: the foreign keys are checked at its end (a batch of items may precede its runs)
@@ -342,7 +340,7 @@ def seed(items: int, rng: random.Random, *, per_department: int = 12, backlog_da
                 id=item_id,
                 kind="step",
                 run_id=run_id,
-                **process_of[version.pk],
+                process_id=process_of[version.pk],
                 step_id=step["id"],
                 position=step["position"],
                 title_en=step["title_en"],
@@ -392,7 +390,7 @@ def seed(items: int, rng: random.Random, *, per_department: int = 12, backlog_da
                 id=item_id,
                 kind="exception",
                 run_id=run_id,
-                **process_of[version.pk],
+                process_id=process_of[version.pk],
                 parent_id=parent_id,
                 exception_plan_id=plan.pk,
                 position=step["position"],

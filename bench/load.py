@@ -16,7 +16,7 @@ and on a 2-core machine every cycle the load generator takes is missing from the
 It prints completions/s, p50/p95/p99, the error count (every answer other than 200 is an error),
 the RSS of each gunicorn worker after the load, and then checks in the database that every step
 answered 200 was completed exactly once (one completion audit row) and its run's next step exists
-exactly once. With ``bench/reference.py`` present it also states the rate as a ratio to pgbench.
+exactly once, and states the rate as a ratio to the pgbench reference (bench/reference.py).
 """
 
 import argparse
@@ -31,6 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import reference
 from bench.common import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,8 +102,7 @@ end
 
 
 def loadavg():
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+    return f"load average {reference.load()}"
 
 
 def setup_database(reuse):
@@ -399,15 +399,10 @@ def main():
     )
     print("gunicorn worker RSS after the load: " + ", ".join(f"{value:.0f} MB" for value in rss))
     ok = verify(ids, result["ok"], args.clients)
-    try:
-        from bench import reference
-
-        tps = reference.pgbench_tps()
-    except (ImportError, RuntimeError):
-        reference, tps = None, None
-        print("pgbench reference: not measured (bench/reference.py), no ratio")
+    ref = reference.get(quiet=True)
+    tps = ref and ref["tps"]
     target = rate >= 200 and result["p95_us"] < 200_000 and errors == 0 and max(rss, default=0) < 250
-    ratio = f"{rate / tps:.3f} of the reference; {reference.line()}" if tps else "no reference"
+    ratio = f"{rate / tps:.3f} of the reference; {reference.line(ref)}" if tps else "no reference"
     print(
         f"REST completions = {rate:.0f}/s, p95 {result['p95_us'] / 1000:.0f} ms, {errors} errors, worker RSS "
         f"max {max(rss, default=0):.0f} MB with {args.clients} clients: target (>= 200/s, p95 < 200 ms, 0 errors, "

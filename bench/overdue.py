@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import timedelta
 
+from bench import reference
 from bench.common import recreate_database
 
 DEFAULT_SERVER = "postgres://opsflow:opsflow@127.0.0.1:5432"
@@ -158,15 +159,6 @@ def measure(*, workers: int, count: int, levels: int, database_url: str, redis, 
     }
 
 
-def reference():
-    """The machine's pgbench figure (bench/reference.py: measured once, cached for 12 hours)."""
-    try:
-        from bench import reference as ref
-    except ImportError:
-        return None
-    return ref.get()
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
@@ -187,7 +179,7 @@ def main():
     started = time.perf_counter()
     due = seed(args.items, args.levels)
     print(f"seeded {args.items} overdue work items ({args.levels} level(s)) in {time.perf_counter() - started:.1f} s")
-    ref = reference()
+    ref = reference.get()  # the machine's pgbench figure (measured once, cached for 12 hours)
     results = []
     with RedisServer() as redis:
         os.environ["REDIS_URL"] = redis.url
@@ -220,9 +212,7 @@ def main():
             results.append({**runs[0], "escalated_s": median, "problems": [p for r in runs for p in r["problems"]]})
             print(f"{workers} worker process(es): median {median:.1f} s over {len(runs)} run(s)", flush=True)
     if ref:
-        from bench import reference as reference_module
-
-        print(reference_module.line(ref))
+        print(reference.line(ref))
         for result in results:
             if result["escalated_s"]:
                 rate = args.items * args.levels / result["escalated_s"]

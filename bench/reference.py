@@ -10,7 +10,7 @@ and reused while it is younger than ``--max-age`` hours (12) and was taken on th
 
 PostgreSQL is reached as in ``DATABASE_URL`` when it names a PostgreSQL server (else
 ``postgres://opsflow:opsflow@127.0.0.1:5432``); pgbench initialises its tables once, in its own
-database ``bench_gen_pgbench`` (``--database``). Exits non-zero when pgbench fails.
+database ``bench_gen_pgbench``. Exits non-zero when pgbench fails.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ def _run(args: list[str], env: dict) -> str:
     return result.stdout + result.stderr
 
 
-def _measure(database: str = DATABASE) -> dict:
+def _measure() -> dict:
     """Initialise pgbench's tables at scale 10 (once), run the TPC-B-like script, return the figure."""
+    database = DATABASE
     pgbench, psql = shutil.which("pgbench"), shutil.which("psql")
     if not pgbench or not psql:
         raise RuntimeError("pgbench and psql are needed (Debian: apt-get install postgresql-client)")
@@ -131,14 +132,6 @@ def get(*, refresh: bool = False, max_age_hours: float = 12, quiet: bool = False
     CACHE.parent.mkdir(exist_ok=True)
     CACHE.write_text(json.dumps(figure, indent=2) + "\n")
     return figure
-
-
-def pgbench_tps() -> float:
-    """The reference in TPS (cached as ``get`` does); ``RuntimeError`` when pgbench cannot run here."""
-    figure = get(quiet=True)
-    if figure is None:
-        raise RuntimeError("pgbench reference not measured")
-    return figure["tps"]
 
 
 def line(figure: dict | None = None) -> str:

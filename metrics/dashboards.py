@@ -205,8 +205,6 @@ class Filters:
     processes: object
     department_ids: set[int] | None  # the chosen department and every team under it; None: all
 
-    periods = PERIODS
-
     @property
     def bounds(self):
         return period_bounds(self.start, self.end)

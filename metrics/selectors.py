@@ -321,11 +321,6 @@ def indicator_value(indicator: Indicator, process_id: int, start: date, end: dat
     return measured_value(indicator, process_id, start, end)
 
 
-def indicator_values(indicators, process_id: int, start: date, end: date, *, run_ids=None) -> dict[int, Value]:
-    """``indicator_value`` of each of ``indicators`` over one period, keyed by indicator id."""
-    return indicator_values_over(indicators, process_id, [(start, end)], run_ids=run_ids)[0]
-
-
 def indicator_values_over(indicators, process_id: int, periods, *, run_ids=None) -> list[dict[int, Value]]:
     """``indicator_value`` of each of ``indicators`` over each of ``periods``: the computed ones from
     ``computed_values_over`` (one batch for all periods), the same fallback to measurements."""

@@ -102,14 +102,9 @@ def department_scope(user) -> frozenset[int] | None:
         return frozenset()
     if roles & GLOBAL_SCOPE_ROLES:
         return None
-    cached = getattr(user, _SCOPE_ATTR, None)
-    if cached is None:
-        roots = set(user.headed_departments.values_list("pk", flat=True))
-        if user.department_id:
-            roots.add(user.department_id)
-        cached = frozenset(_descendants(roots))
-        setattr(user, _SCOPE_ATTR, cached)
-    return cached
+    if getattr(user, _SCOPE_ATTR, None) is None:  # ``user_roles`` loads both; read again if dropped since
+        _load_roles_and_scope(user)
+    return getattr(user, _SCOPE_ATTR)
 
 
 def in_scope(user, department_id: int | None) -> bool:

@@ -254,8 +254,8 @@ class _EventStore:
     def add_waits(self, waits: list[tuple[str, float]]) -> None:
         self.db.executemany("INSERT INTO wait (activity, hours) VALUES (?, ?)", waits)
 
-    def figures(self, activity: str) -> tuple[float | None, float | None, float | None, float | None]:
-        """Mean, median, 90th percentile (``statistics.quantiles`` inclusive) of the activity's
+    def figures(self, activity: str, n: int) -> tuple[float | None, float | None, float | None, float | None]:
+        """Mean, median, 90th percentile (``statistics.quantiles`` inclusive) of the activity's ``n``
         durations and mean of its waits, exactly as the statistics module gives them over lists."""
 
         def column(sql):
@@ -265,7 +265,6 @@ class _EventStore:
             sql = "SELECT hours FROM event WHERE activity = ? ORDER BY hours LIMIT 1 OFFSET ?"
             return self.db.execute(sql, [activity, index]).fetchone()[0]
 
-        n = self.db.execute("SELECT count(*) FROM event WHERE activity = ?", [activity]).fetchone()[0]
         waits = self.db.execute("SELECT count(*) FROM wait WHERE activity = ?", [activity]).fetchone()[0]
         mean_wait = math.fsum(column("SELECT hours FROM wait WHERE activity = ?")) / waits if waits else None
         if not n:
@@ -317,7 +316,7 @@ def _summarise(store: _EventStore, errors, *, start, end) -> Discovery:
     store.index()
     stats = []
     for activity, count in counts.items():
-        mean, median, p90, mean_wait = store.figures(activity)
+        mean, median, p90, mean_wait = store.figures(activity, count)
         role = roles[activity].most_common(1)[0][0] if activity in roles else ""
         stats.append(ActivityStats(activity, count, mean, median, p90, mean_wait, role, rank_sums[activity] / count))
     ordered = sorted(stats, key=lambda s: (s.mean_rank, -s.count, s.name))

@@ -161,13 +161,14 @@ class ETagMixin:
 
     def etag(self, instance) -> str:
         serializer = self.get_serializer(instance)
+        # the stored fields only: method fields are derived (and may cost queries), so they are not run
+        derived = [
+            name for name, field in serializer.fields.items() if isinstance(field, serializers.SerializerMethodField)
+        ]
+        for name in derived:
+            del serializer.fields[name]
         with translation.override(settings.LANGUAGE_CODE):
-            stable = {
-                name: value
-                for name, value in serializer.data.items()
-                if not isinstance(serializer.fields.get(name), serializers.SerializerMethodField)
-            }
-            payload = json.dumps(stable, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
+            payload = json.dumps(serializer.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
         return f'"{hashlib.sha256(payload.encode()).hexdigest()[:32]}"'
 
     def _if_match(self) -> str:

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from opsflow.api.permissions import RolePermission
 
 from .. import access, selectors
-from ..constants import MANAGE_ORG, VIEW, VIEW_ORG
+from ..constants import MANAGE_ORG, VIEW_ORG
 from ..models import Department, Tombstone, User
 from .serializers import DepartmentSerializer, TombstoneSerializer, UserSerializer
 
@@ -58,8 +58,4 @@ class DeletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     updated_since_fields = ("deleted_at",)
 
     def get_queryset(self):
-        qs = Tombstone.objects.order_by("id")
-        if VIEW not in access.capabilities(self.request.user):
-            return qs.none()
-        scope = access.department_scope(self.request.user)
-        return qs if scope is None else qs.filter(department__in=scope)
+        return access.scope_queryset(self.request.user, Tombstone.objects.order_by("id"))

@@ -30,7 +30,7 @@ from ..calendar import deadline
 from ..choices import Role, RunSource, RunStatus, VersionStatus, WorkKind, WorkStatus
 from ..constants import VIEW
 from ..models import Department, Process, Run, StandardVersion, Step, User, WorkItem
-from .execution import Conflict
+from .execution import Conflict, _seconds, _task_department
 
 MAX_EVENTS = 10_000
 
@@ -57,10 +57,6 @@ def _chunks(values: list, size: int = 2000):
     """Lists short enough for one ``IN (...)`` on every database."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _seconds(start: datetime, end: datetime) -> int:
-    return max(0, int((end - start).total_seconds()))
 
 
 def _version_in_effect(versions: list[StandardVersion], at: datetime) -> StandardVersion | None:
@@ -269,12 +265,7 @@ def _department(step, run, tree) -> int:
     step's department; without a matching step, to the run's department."""
     if step is None:
         return run.department_id
-    node = run.department_id
-    while node is not None:
-        if node == step.department_id:
-            return run.department_id
-        node = tree.get(node)
-    return step.department_id
+    return _task_department(step.department_id, run.department_id, tree)
 
 
 def _recompute(run: Run, items: list[WorkItem]) -> None:

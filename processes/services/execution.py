@@ -34,7 +34,6 @@ from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, Versi
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
-from ..models.integrations import WebhookEvent, WebhookSubscription
 from ..signals import work_item_finished
 from . import webhooks
 
@@ -691,7 +690,7 @@ def _fan_out(*, chunks: list[list[int]], now: datetime) -> None:
 
 class _ChunkCache:
     """What every item of a chunk would ask again: departments with their heads, the directors, and
-    whether any webhook subscription listens to escalations (read once per chunk, about a second)."""
+    the webhook subscriptions that listen to escalations (read once per chunk)."""
 
     def __init__(self):
         self._departments = None
@@ -708,13 +707,9 @@ class _ChunkCache:
             self._directors = _directors()
         return self._directors
 
-    def webhooks(self) -> bool:
+    def webhooks(self) -> list:
         if self._webhooks is None:
-            events = {WebhookEvent.STEP_OVERDUE, WebhookEvent.STEP_ESCALATED}
-            self._webhooks = any(
-                events & set(types)
-                for types in WebhookSubscription.objects.filter(active=True).values_list("event_types", flat=True)
-            )
+            self._webhooks = webhooks.active_subscriptions(*webhooks.ESCALATION_EVENTS)
         return self._webhooks
 
 
@@ -778,9 +773,9 @@ def _escalate_chunk(*, item_ids: list[int], now: datetime) -> int:
     )
     if cache.webhooks():
         for item, before, escalation, _people in fired:
-            reached, item.escalation_level = item.escalation_level, before  # as it was when the level fired
-            webhooks.emit_escalation(item=item, escalation=escalation)
-            item.escalation_level = reached
+            webhooks.emit_escalation(
+                item=item, escalation=escalation, first=before == 0, subscriptions=cache.webhooks()
+            )
     notifications = Notification.objects.bulk_create(
         [
             _escalation_notification(item=item, escalation=escalation, person=person, at=now)
@@ -803,9 +798,8 @@ def _escalate_chunk(*, item_ids: list[int], now: datetime) -> int:
 
 
 @transaction.atomic
-def escalate_item(*, item_id: int, now: datetime, cache: _ChunkCache | None = None) -> int:
+def escalate_item(*, item_id: int, now: datetime, cache: _ChunkCache) -> int:
     """Fire every escalation level of one item that is due at ``now``; returns the levels fired."""
-    cache = cache or _ChunkCache()
     try:
         item = (
             WorkItem.objects.select_for_update(skip_locked=True, of=("self",))
@@ -836,7 +830,9 @@ def escalate_item(*, item_id: int, now: datetime, cache: _ChunkCache | None = No
                 [Escalation.recipients.through(escalation=escalation, user=person) for person in recipients]
             )
             if cache.webhooks():
-                webhooks.emit_escalation(item=item, escalation=escalation)
+                webhooks.emit_escalation(
+                    item=item, escalation=escalation, first=item.escalation_level == 0, subscriptions=cache.webhooks()
+                )
             _notify_escalation(item=item, escalation=escalation, recipients=recipients, at=now)
             fired += 1
         item.escalation_level = number
@@ -850,8 +846,8 @@ def escalate_item(*, item_id: int, now: datetime, cache: _ChunkCache | None = No
     return fired
 
 
-def _department_head(department_id: int | None, cache: _ChunkCache | None = None):
-    departments = (cache or _ChunkCache()).departments()
+def _department_head(department_id: int | None, cache: _ChunkCache):
+    departments = cache.departments()
     node = departments.get(department_id)
     while node is not None:
         if node.head_id and node.head.is_active:
@@ -864,8 +860,7 @@ def _directors():
     return list(get_user_model().objects.filter(groups__name=Role.OPERATIONS_DIRECTOR, is_active=True).order_by("pk"))
 
 
-def _recipients(item: WorkItem, target: str, cache: _ChunkCache | None = None) -> list:
-    cache = cache or _ChunkCache()
+def _recipients(item: WorkItem, target: str, cache: _ChunkCache) -> list:
     people = []
     if target == EscalationTarget.SUPERVISOR:
         if item.assignee_id and item.assignee.supervisor_id and item.assignee.supervisor.is_active:

@@ -81,8 +81,20 @@ def _enqueue(delivery_id: int) -> None:
 # ------------------------------------------------------------------------------
 
 
+def active_subscriptions(*event_types: str) -> list[WebhookSubscription]:
+    """The active subscriptions that listen to any of ``event_types`` (one query)."""
+    wanted = set(event_types)
+    return [s for s in WebhookSubscription.objects.filter(active=True) if wanted & set(s.event_types)]
+
+
 def emit(
-    event_type: str, payload: dict | Callable[[], dict], key: str, *, department_id: int | None = None, at=None
+    event_type: str,
+    payload: dict | Callable[[], dict],
+    key: str,
+    *,
+    department_id: int | None = None,
+    at=None,
+    subscriptions: list[WebhookSubscription] | None = None,
 ) -> list[WebhookDelivery]:
     """Record ``event_type`` for every active subscription that wants it (and whose department scope
     holds ``department_id``) and deliver it after the caller's transaction commits. ``at`` is when it
@@ -90,8 +102,11 @@ def emit(
 
     ``payload`` may be a callable, built only when some subscription wants the event; ``key`` names
     the event (e.g. ``run.completed:42``) and makes each delivery happen once per subscription.
+    ``subscriptions``: ``active_subscriptions`` read once by a caller that emits many events.
     """
-    subscriptions = [s for s in WebhookSubscription.objects.filter(active=True) if event_type in s.event_types]
+    if subscriptions is None:
+        subscriptions = active_subscriptions(event_type)
+    subscriptions = [s for s in subscriptions if event_type in s.event_types]
     scoped = [s for s in subscriptions if s.department_id is not None]
     if scoped:
         subscriptions = [
@@ -144,25 +159,19 @@ def emit_run_completed(*, run) -> None:
     )
 
 
-def emit_escalation(*, item, escalation) -> None:
+ESCALATION_EVENTS = (WebhookEvent.STEP_OVERDUE, WebhookEvent.STEP_ESCALATED)
+
+
+def emit_escalation(*, item, escalation, first: bool, subscriptions=None) -> None:
     """A level of the item's escalation policy fired: ``step.escalated``; the first level to fire for
-    the item also means the work is overdue: ``step.overdue`` (once per work item)."""
+    the item (``first``) also means the work is overdue: ``step.overdue`` (once per work item)."""
     data = lambda: {"work_item": _work_item_data(item), "escalation": _escalation_data(escalation)}  # noqa: E731
-    if item.escalation_level == 0:  # nothing fired before for this item
-        emit(
-            WebhookEvent.STEP_OVERDUE,
-            data,
-            f"step.overdue:{item.pk}",
-            department_id=item.department_id,
-            at=escalation.created_at,
-        )
-    emit(
-        WebhookEvent.STEP_ESCALATED,
-        data,
-        f"step.escalated:{item.pk}:{escalation.level}",
-        department_id=item.department_id,
-        at=escalation.created_at,
-    )
+    if subscriptions is None:
+        subscriptions = active_subscriptions(*ESCALATION_EVENTS)
+    common = {"department_id": item.department_id, "at": escalation.created_at, "subscriptions": subscriptions}
+    if first:
+        emit(WebhookEvent.STEP_OVERDUE, data, f"step.overdue:{item.pk}", **common)
+    emit(WebhookEvent.STEP_ESCALATED, data, f"step.escalated:{item.pk}:{escalation.level}", **common)
 
 
 def emit_standard_published(*, version) -> None:

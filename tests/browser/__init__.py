@@ -19,9 +19,16 @@ PHONE = {"width": 390, "height": 844}
 VIEWPORTS = {"laptop": LAPTOP, "phone": PHONE}
 
 
+def artifacts_dir() -> Path:
+    """$OPSFLOW_ARTIFACTS (default artifacts/), which CI keeps."""
+    folder = Path(os.environ.get("OPSFLOW_ARTIFACTS") or REPO / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def screenshots_dir() -> Path:
-    """$OPSFLOW_ARTIFACTS/screenshots (default artifacts/screenshots), which CI keeps."""
-    folder = Path(os.environ.get("OPSFLOW_ARTIFACTS") or REPO / "artifacts") / "screenshots"
+    """The artifacts' screenshots/ folder."""
+    folder = artifacts_dir() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

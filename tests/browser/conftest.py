@@ -9,7 +9,8 @@
   error the test causes on purpose.
 
 Each test gets an empty database (``transactional_db``, which the live server needs to see the test's
-data); request ``org`` (tests/conftest.py) for the demo users, whose password is ``demo``.
+data); request ``org`` (tests/conftest.py) for the demo users, whose password is ``demo``, or
+``demo_world`` for everything ``make run`` shows.
 Helpers to call from tests are in ``tests/browser/__init__.py``.
 """
 
@@ -45,6 +46,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
             if CHROMIUM is None:
                 item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    """The demo organisation, standards, runs, projects, pilot and evaluation (what ``make run`` shows)."""
+    from processes import demo
+
+    demo.load_all()
 
 
 # One Chromium per test process (per xdist worker). Only one sync Playwright can run in a process:

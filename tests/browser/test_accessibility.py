@@ -3,11 +3,10 @@ critical accessibility violation (WCAG 2.1 A and AA rules), in English and in Ch
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.browser import REPO, log_in, visit
+from tests.browser import REPO, artifacts_dir, log_in, switch_language, visit
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +33,11 @@ PAGES = [
 
 
 @pytest.fixture
-def ids(transactional_db):
+def ids(demo_world):
     from metrics.models import Evaluation
     from pilots.models import Pilot, RolloutPlan
-    from processes import demo
     from processes.models import ImprovementProject, Run, StandardVersion
 
-    demo.load_all()
     return {
         "run": Run.objects.order_by("pk").first().pk,
         "version": StandardVersion.objects.get(process__code="order-processing", status="published").pk,
@@ -76,15 +73,12 @@ def test_main_pages_have_no_serious_accessibility_violations(page, ids, language
     page.add_init_script(path=str(AXE))  # on every page from now on, outside the page's CSP
     log_in(page, "director")  # sees every department
     if language != "en":
-        page.locator("form.lang-switch button[value=zh-hans]").click()
-        page.wait_for_load_state()
+        switch_language(page, language)
     problems = {}
     for name, path in PAGES:
         visit(page, path(ids))
         found = _violations(page)
         if found:
             problems[name] = found
-    report = Path(REPO / "artifacts")
-    report.mkdir(exist_ok=True)
-    (report / f"axe-{language}.json").write_text(json.dumps(problems, indent=2, ensure_ascii=False))
+    (artifacts_dir() / f"axe-{language}.json").write_text(json.dumps(problems, indent=2, ensure_ascii=False))
     assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)

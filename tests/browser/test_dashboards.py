@@ -5,14 +5,7 @@ import pytest
 
 from tests.browser import log_in, shot, switch_language, visit
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def demo(transactional_db):
-    from processes import demo
-
-    demo.load_all()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_world")]
 
 
 def drawn_points(page) -> tuple[int, int]:

@@ -6,14 +6,7 @@ import pytest
 from pilots.models import Pilot, StandUp
 from tests.browser import log_in, shot, switch_language, visit
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def demo(transactional_db):
-    from processes import demo
-
-    demo.load_all()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_world")]
 
 
 def test_manager_reads_the_pilot_and_records_a_stand_up(page):

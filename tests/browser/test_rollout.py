@@ -10,11 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def demo(transactional_db):
+def demo(demo_world):
     from pilots import demo_rollout
-    from processes import demo
 
-    demo.load_all()
     demo_rollout.load()
 
 

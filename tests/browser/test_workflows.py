@@ -7,15 +7,7 @@ import pytest
 from processes.models import StandardVersion, WorkItem
 from tests.browser import log_in, shot, switch_language, visit
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def demo(transactional_db):
-    """The demo organisation, standards, runs, project and evaluation (what `make run` shows)."""
-    from processes import demo
-
-    demo.load_all()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_world")]
 
 
 def test_specialist_fills_template_2_sees_errors_and_saves(page):

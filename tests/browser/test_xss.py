@@ -5,6 +5,7 @@ which fails the test through the ``page`` fixture)."""
 import pytest
 
 from tests.browser import log_in, visit
+from tests.security import free_text
 
 pytestmark = pytest.mark.browser
 
@@ -17,43 +18,13 @@ PAYLOAD = (
 
 
 @pytest.fixture(autouse=True)
-def demo(transactional_db):
-    from pilots.models import FeedbackItem
-    from processes import demo
-    from processes.models import Case, ImprovementProject, Process, Step
-
-    demo.load_all()
-    Process.objects.update(name_en=PAYLOAD[:200], description_en=PAYLOAD)
-    Step.objects.update(name_en=PAYLOAD[:200])
-    ImprovementProject.objects.update(name_en=PAYLOAD[:200])
-    FeedbackItem.objects.update(problem=PAYLOAD, suggestion=PAYLOAD)
-    Case.objects.update(title_en=PAYLOAD[:200], lesson_en=PAYLOAD)
-
-
-def _pages():
-    from pilots.models import Pilot
-    from processes.models import Case, ImprovementProject, Process, StandardVersion
-
-    version = StandardVersion.objects.order_by("pk").first()
-    project = ImprovementProject.objects.order_by("pk").first()
-    return [
-        "/standards/",
-        f"/standards/processes/{Process.objects.order_by('pk').first().code}/",
-        f"/standards/versions/{version.pk}/",
-        f"/standards/versions/{version.pk}/sop/",
-        f"/projects/{project.pk}/",
-        f"/projects/{project.pk}/template1/",
-        f"/pilots/{Pilot.objects.order_by('pk').first().pk}/",
-        f"/cases/{Case.objects.order_by('pk').first().pk}/",
-        "/work/",
-        "/metrics/",
-        "/metrics/process/",
-    ]
+def demo(demo_world):
+    free_text.plant(PAYLOAD)
 
 
 def test_script_text_in_free_text_fields_never_runs(page, browser_log):
     log_in(page, "admin")
-    for path in _pages():
+    for path in free_text.pages():
         response = visit(page, path)
         csp = response.header_value("content-security-policy") or ""
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src", 1)[1].split(";")[0]
@@ -63,7 +34,7 @@ def test_script_text_in_free_text_fields_never_runs(page, browser_log):
         assert page.locator("img[src='x']").count() == 0, path
         assert page.locator("main a[href^='javascript:']").count() == 0, path
     # the payload is there, as text
-    visit(page, _pages()[1])
+    visit(page, free_text.pages()[1])
     assert "<script>window.__xss=1</script>" in page.locator("main").inner_text()
 
 

@@ -2,8 +2,7 @@
 exactly what ``selectors.computed_value`` (one aggregate per indicator, the reference) gives."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -15,11 +14,10 @@ from metrics.choices import Computation, Source
 from metrics.models import Evaluation, Indicator
 from pilots.models import PilotRun
 from processes import demo
-from processes.models import Process, StandardVersion
+from processes.models import Process
 from processes.services import execution
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _computed():
@@ -41,26 +39,6 @@ def _same(value, reference) -> bool:
     return replace(value, std=None) == replace(reference, std=None) and value.std == pytest.approx(
         reference.std, rel=1e-9
     )
-
-
-@pytest.fixture
-def known_runs(org, users):
-    """The runs of ``test_evaluation``'s hand-computed example: one finished, one left open."""
-    demo.load_processes()
-    version = StandardVersion.objects.get(process__code="order-processing")
-    t0 = datetime(2026, 3, 10, 9, tzinfo=SHANGHAI)
-    run_a, _ = execution.run_start(version=version, user=users["sales"], at=t0)
-    review = run_a.items.get(position=2)
-    execution.item_claim(item=review, user=users["sales"], at=t0 + timedelta(minutes=30))
-    execution.item_complete(item=review, user=users["sales"], checks=review.step.checks, at=t0 + timedelta(minutes=90))
-    execution.item_complete(item=run_a.items.get(position=3), user=users["warehouse"], at=t0 + timedelta(minutes=120))
-    execution.item_complete(item=run_a.items.get(position=4), user=users["logistics"], at=t0 + timedelta(minutes=150))
-    run_b, _ = execution.run_start(version=version, user=users["sales"], at=t0)
-    review_b = run_b.items.get(position=2)
-    execution.item_claim(item=review_b, user=users["sales"], at=t0 + timedelta(hours=2))
-    execution.item_complete(item=review_b, user=users["sales"], checks=[], at=t0 + timedelta(hours=3))
-    execution.escalation_sweep(now=t0 + timedelta(hours=3))
-    return version, run_a, run_b
 
 
 def test_every_computation_is_covered_by_the_demo_indicators(org):
@@ -90,11 +68,9 @@ def test_known_runs_batch_equals_one_aggregate_per_indicator(known_runs, start, 
 def test_known_runs_batch_gives_the_hand_computed_values(known_runs):
     version, _a, _b = known_runs
     demo.load_metrics()
-    values = {
-        i.code: v
-        for i in _computed()
-        for v in [selectors.computed_values([i], version.process_id, date(2026, 3, 10), date(2026, 3, 10))[i.pk]]
-    }
+    indicators = _computed()
+    batch = selectors.computed_values(indicators, version.process_id, date(2026, 3, 10), date(2026, 3, 10))
+    values = {i.code: batch[i.pk] for i in indicators}
     assert (values["waiting-time"].n, str(values["waiting-time"].value)) == (4, "0.8750")
     assert (values["on-time-rate"].n, values["on-time-rate"].numerator) == (4, 3)
     assert (values["error-rate"].n, values["error-rate"].numerator, str(values["error-rate"].value)) == (
@@ -133,11 +109,12 @@ def test_indicator_values_keep_the_fallback_to_measurements(org):
     demo.load_all()
     evaluation = Evaluation.objects.first()
     indicators = list(Indicator.objects.order_by("code"))
-    for start, end in [
+    periods = [
         (evaluation.baseline_start, evaluation.baseline_end),
         (evaluation.evaluation_start, evaluation.evaluation_end),
-    ]:
-        batch = selectors.indicator_values(indicators, evaluation.process_id, start, end)
+    ]
+    batches = selectors.indicator_values_over(indicators, evaluation.process_id, periods)
+    for (start, end), batch in zip(periods, batches, strict=True):
         for indicator in indicators:
             assert batch[indicator.pk] == selectors.indicator_value(indicator, evaluation.process_id, start, end)
 

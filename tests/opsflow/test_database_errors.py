@@ -3,7 +3,6 @@ other errors stay what they were. The errors here are real ones, from a port nob
 a query on a missing table. The restart under load itself: tests/reliability/test_database_outage.py."""
 
 import json
-import socket
 
 import pytest
 from django.db.utils import ConnectionHandler
@@ -11,6 +10,7 @@ from django.test import RequestFactory
 
 from opsflow import errors
 from opsflow.api.exceptions import exception_handler
+from tests import unused_port
 
 
 def _error_from(blocker, settings: dict, sql: str | None = None) -> Exception:
@@ -29,9 +29,7 @@ def _error_from(blocker, settings: dict, sql: str | None = None) -> Exception:
 @pytest.fixture(scope="module")
 def refused(django_db_blocker):
     """What Django raises when PostgreSQL is not there (stopped, restarting)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     return _error_from(
         django_db_blocker,
         {"ENGINE": "django.db.backends.postgresql", "NAME": "opsflow", "USER": "opsflow", "HOST": "127.0.0.1"}

@@ -13,7 +13,7 @@ from pilots.services import pilot as pilots
 from processes import selectors as selectors_processes
 from processes.models import Escalation, Run, StandardVersion
 from processes.services import execution, standards
-from tests.pilots.conftest import END, START, T0
+from tests.pilots.world import END, START, T0
 
 pytestmark = pytest.mark.django_db
 

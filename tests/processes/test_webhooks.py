@@ -4,7 +4,6 @@
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +17,8 @@ from pilots.services import pilot as pilots
 from processes import tasks
 from processes.models import StandardVersion, WebhookDelivery, WebhookSubscription
 from processes.services import execution, standards, webhooks
-from tests.pilots.conftest import END, START, T0, teams, trial  # noqa: F401  (fixtures)
+from tests import unused_port
+from tests.pilots.world import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -205,9 +205,7 @@ def test_the_sweep_command_sends_due_deliveries_without_a_worker(order, users, r
 
 
 def test_a_refused_connection_is_recorded_and_retried(order, users, django_capture_on_commit_callbacks):
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = unused_port()
     _subscribe(users, f"http://127.0.0.1:{port}/", ["run.started"])
     with django_capture_on_commit_callbacks(execute=True):
         execution.run_start(version=order, user=users["sales"])
@@ -285,19 +283,9 @@ def test_publishing_a_standard_sends_standard_published(order, users):
     assert data["process"]["code"] == "order-processing"
 
 
-def test_accepting_pilot_feedback_sends_feedback_due(trial, teams, departments, users):  # noqa: F811
+def test_accepting_pilot_feedback_sends_feedback_due(running, teams, departments, users):
     _subscribe(users, events=["feedback.due"])
-    pilot = pilots.pilot_create(
-        user=users["manager"],
-        version=trial["trial"],
-        name_en="Faster order review",
-        departments=[teams["east"]],
-        control_departments=[teams["south"]],
-        starts_on=START,
-        ends_on=END,
-        owner=users["manager"],
-    )
-    pilot = pilots.pilot_start(pilot=pilot, user=users["manager"])
+    pilot = running
     item = pilots.feedback_raise(
         pilot=pilot,
         user=users["sales"],

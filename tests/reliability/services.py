@@ -40,9 +40,8 @@ class RedisServer:
     """A private ``redis-server`` without persistence; ``stop()`` kills it (its data is gone, like a
     Redis restart without a dump), ``start()`` brings up an empty one on the same port."""
 
-    def __init__(self, port: int | None = None):
-        self.fixed_port = port is not None
-        self.port = port or free_port()
+    def __init__(self):
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.dir = tempfile.mkdtemp(prefix="redis-")
 
@@ -52,12 +51,10 @@ class RedisServer:
 
     def start(self, timeout: float = 10.0) -> RedisServer:
         """Start on ``self.port``; a port taken meanwhile (parallel test processes pick free ports too)
-        moves a server without a fixed port to the next free one."""
+        moves the server to the next free one."""
         for _attempt in range(10):
             if self._start(timeout):
                 return self
-            if self.fixed_port:
-                break
             self.port = free_port(self.port + 1 if self.port < 6399 else 6390)
         raise RuntimeError(f"redis-server on port {self.port} did not start")
 
@@ -98,14 +95,6 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting for its parent to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def database_url(settings_dict: dict) -> str:
     """The URL of a Django connection's database (e.g. the pytest test database)."""
     return (
@@ -115,12 +104,8 @@ def database_url(settings_dict: dict) -> str:
 
 
 class CeleryWorker:
-    """``celery -A opsflow worker`` as a subprocess (own session, so it can be killed with its pool).
-
-    ``concurrency`` is the number of prefork child processes; the children do the work, so killing one
-    with SIGKILL is a worker process dying mid-task (the parent forks a fresh child and, with
-    ``task_acks_late`` + ``task_reject_on_worker_lost``, hands the message out again).
-    """
+    """``celery -A opsflow worker`` as a subprocess (own session, so it can be killed with its pool);
+    ``concurrency`` is the number of prefork child processes that do the work."""
 
     def __init__(self, *, database_url: str, broker_url: str, concurrency: int = 1, env: dict | None = None):
         self.database_url = database_url
@@ -159,29 +144,6 @@ class CeleryWorker:
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
-
-    def children(self) -> list[int]:
-        """The pids of the pool processes (the ones running tasks)."""
-        if self.process is None:
-            return []
-        pids = []
-        for task in Path(f"/proc/{self.process.pid}/task").glob("*"):
-            try:
-                pids += [int(pid) for pid in (task / "children").read_text().split()]
-            except OSError:
-                continue
-        return [pid for pid in pids if _alive(pid)]
-
-    def kill_child(self) -> int | None:
-        """SIGKILL one pool process (the parent forks a new one); returns its pid."""
-        children = self.children()
-        if not children:
-            return None
-        try:
-            os.kill(children[0], signal.SIGKILL)
-        except ProcessLookupError:
-            return None
-        return children[0]
 
     def kill(self) -> None:
         """SIGKILL the whole worker: parent and pool, as ``kill -9`` on a machine going away."""

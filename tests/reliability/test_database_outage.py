@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests import unused_port
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="restarts a private PostgreSQL cluster"),
@@ -41,12 +42,6 @@ RECOVERY = 3.0  # every request started this long after PostgreSQL is back must 
 REQUEST_TIMEOUT = 20.0  # no request may take longer (gunicorn's worker timeout is 30 s)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Cluster:
     """A throwaway PostgreSQL cluster in a temporary directory (run as the ``postgres`` OS user when we
     are root, since PostgreSQL refuses to run as root)."""
@@ -55,7 +50,7 @@ class Cluster:
         # not under pytest's tmp_path: that is private to our user, and the server runs as postgres
         self.dir = Path(tempfile.mkdtemp(prefix="opsflow-outage-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = unused_port()
         versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
         if not versions:
             pytest.fail("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
@@ -221,7 +216,7 @@ def site(tmp_path):
             text=True,
         )
         timings["seed"] = time.monotonic()
-        port = _free_port()
+        port = unused_port()
         log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed with the server)
         server = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "opsflow.wsgi:application", "--bind", f"127.0.0.1:{port}"]

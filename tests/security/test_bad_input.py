@@ -16,6 +16,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.security import free_text
+
 pytestmark = pytest.mark.django_db
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -267,46 +269,10 @@ def test_holiday_import_refuses_binary_and_oversize_files(world, tmp_path: Path)
 
 # Script text is shown as text
 # ------------------------------------------------------------------------------
-def _plant_payload():
-    """The payload in every free-text field the pages show: names, steps, project, feedback, case."""
-    from pilots.models import FeedbackItem
-    from processes.models import Case, ImprovementProject, Process, Step
-
-    Process.objects.update(name_en=PAYLOAD[:200], description_en=PAYLOAD)
-    Step.objects.update(name_en=PAYLOAD[:200])
-    ImprovementProject.objects.update(name_en=PAYLOAD[:200])
-    FeedbackItem.objects.update(problem=PAYLOAD, suggestion=PAYLOAD)
-    Case.objects.update(title_en=PAYLOAD[:200], lesson_en=PAYLOAD)
-
-
-def _pages():
-    from pilots.models import Pilot
-    from processes.models import Case, ImprovementProject, Process, StandardVersion
-
-    version = StandardVersion.objects.order_by("pk").first()
-    project = ImprovementProject.objects.order_by("pk").first()
-    return [
-        reverse("standards:process-list"),
-        reverse("standards:process-detail", args=[Process.objects.order_by("pk").first().code]),
-        reverse("standards:version-detail", args=[version.pk]),
-        reverse("standards:version-sop", args=[version.pk]),
-        reverse("projects:list"),
-        reverse("projects:detail", args=[project.pk]),
-        reverse("projects:template1", args=[project.pk]),
-        reverse("pilots:detail", args=[Pilot.objects.order_by("pk").first().pk]),
-        reverse("cases:list"),
-        reverse("cases:detail", args=[Case.objects.order_by("pk").first().pk]),
-        reverse("work:inbox"),
-        reverse("work:run-list"),
-        reverse("metrics:dashboard"),
-        reverse("metrics:process-dashboard"),
-    ]
-
-
 def test_script_in_free_text_is_escaped_in_pages_and_chart_data(world):
-    _plant_payload()
+    free_text.plant(PAYLOAD)
     client = _client(world["admin"])
-    for url in _pages():
+    for url in free_text.pages():
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
