@@ -89,8 +89,16 @@ class WorkItem(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=WorkKind.choices, default=WorkKind.STEP)
+    # run, department and assignee: no index of their own, each leads a composite index below (every
+    # index is written on every step completion, twice)
     run = models.ForeignKey(
-        Run, verbose_name=_("run"), null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+        Run,
+        verbose_name=_("run"),
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="items",
     )
     # the run's process, copied when the work is created (a run never changes process): effect tables
     # and dashboards filter a process's steps on this column and its index instead of joining the runs
@@ -146,7 +154,11 @@ class WorkItem(models.Model):
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     department = models.ForeignKey(
-        "processes.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="work_items"
+        "processes.Department",
+        verbose_name=_("department"),
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="work_items",
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.OPS_STAFF)
     automatic = models.BooleanField(_("automatic"), default=False)
@@ -156,6 +168,7 @@ class WorkItem(models.Model):
         verbose_name=_("assignee"),
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="work_items",
     )
@@ -191,7 +204,11 @@ class WorkItem(models.Model):
     # the escalation levels that apply, copied when the work is created: [[level, target, after_hours], ...]
     escalation_policy = models.JSONField(_("escalation policy"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "process"])
+    # history rows are read by item (id), run, project and date; the other columns need no index
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "process"],
+        no_db_index=["step", "exception_plan", "parent", "flow_task", "department", "assignee", "completed_by"],
+    )
 
     class Meta:
         verbose_name = _("work item")

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import get_change_reason_from_object
 from viewflow.workflow import lock as flow_lock
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
@@ -56,6 +57,53 @@ def _now(at: datetime | None = None) -> datetime:
 def _audit(obj, user):
     obj._history_user = user
     return obj
+
+
+# A step completion writes two work items (the finished step, the next one); their history rows are
+# written together in one INSERT at the end (``_batched_history``) instead of one INSERT per save.
+_history_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("opsflow_history", default=None)
+
+
+def _save_audited(obj, user=None):
+    """Save ``obj`` with its history row (by ``user``, else whoever the request is from). Inside
+    ``_batched_history`` the row is kept and written with the others when the batch ends."""
+    if user is not None:
+        _audit(obj, user)
+    batch = _history_batch.get()
+    if batch is None:
+        obj.save()
+        return
+    history_type = "+" if obj._state.adding else "~"
+    obj.skip_history_when_saving = True  # simple-history's switch for one save
+    try:
+        obj.save()
+    finally:
+        del obj.skip_history_when_saving
+    batch.append((obj, history_type, timezone.now()))
+
+
+@contextmanager
+def _batched_history():
+    rows = []
+    token = _history_batch.set(rows)
+    try:
+        yield
+    finally:
+        _history_batch.reset(token)
+    if not rows:
+        return
+    # simple-history's own bulk_history_create, for rows of mixed types ("+" and "~") in one INSERT
+    history = type(rows[0][0]).history.model
+    history.objects.bulk_create(
+        history(
+            history_date=at,
+            history_user=getattr(obj, "_history_user", None) or history.get_default_history_user(obj),
+            history_change_reason=get_change_reason_from_object(obj),
+            history_type=history_type,
+            **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
+        )
+        for obj, history_type, at in rows
+    )
 
 
 # Who may do what
@@ -238,7 +286,7 @@ def step_task_created(*, activation) -> WorkItem:
         next_escalation_at=_next_escalation(due, process.data["levels"], 0),
         escalation_policy=process.data["levels"],
     )
-    item.save()
+    _save_audited(item)
     return item
 
 
@@ -476,7 +524,7 @@ def _apply_completion(item, user, at, checks, note, automatic, expected):
     item.waiting_seconds = _seconds(item.created_at, item.started_at)
     item.working_seconds = _seconds(item.started_at, at)
     item.on_time = None if item.due_at is None else at <= item.due_at
-    _audit(item, user).save()
+    _save_audited(item, user)
 
 
 def _seconds(start: datetime, end: datetime) -> int:
@@ -486,7 +534,7 @@ def _seconds(start: datetime, end: datetime) -> int:
 def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
     token = _clock.set(at)
     try:
-        with _locked(item) as (item, activation):
+        with _locked(item) as (item, activation), _batched_history():
             _apply_completion(item, user, at, checks, note, automatic, _expected_checks(item, activation))
             if activation is None:
                 if item.run_id:
@@ -495,8 +543,6 @@ def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
                     work_item_finished.send(sender=WorkItem, item=item, user=user, at=at, note=note)
             else:
                 process = activation.process
-                process.data["next"] = item.position
-                process.save(update_fields=["data"])
                 task = activation.task
                 if task.status == STATUS.NEW:
                     # what activation.assign() does, without its own write: the completion saves the task

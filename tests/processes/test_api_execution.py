@@ -96,3 +96,28 @@ def test_escalations_and_notifications_are_readable(api, users, standards):
     marked = api(users["manager"]).post("/api/v1/work/notifications/mark-read/", {}, format="json")
     assert marked.json() == {"marked": 1}
     assert api(users["sales"]).get("/api/v1/work/notifications/").json()["results"] == []
+
+
+def test_a_completion_records_both_work_items_history_by_the_person_in_a_fixed_number_of_queries(
+    api, users, standards, django_assert_max_num_queries
+):
+    client = api(users["sales"])
+    run = client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json").json()
+    review = WorkItem.objects.get(run_id=run["id"], position=2)
+    history = WorkItem.history.model.objects
+    before = history.count()
+    # token, roles and scope, the locking read, 2 work items, their history, the step's task, the gate
+    # and the next task with their links, BEGIN/COMMIT
+    with django_assert_max_num_queries(15):
+        done = client.post(f"/api/v1/work/items/{review.pk}/complete/", {}, format="json")
+    assert done.status_code == 200
+    assert history.count() == before + 2
+    rows = list(history.order_by("-history_id")[:2])
+    stock = WorkItem.objects.get(run_id=run["id"], position=3)
+    assert sorted((r.id, r.history_type, r.status, r.history_user_id) for r in rows) == sorted(
+        [(review.pk, "~", "done", users["sales"].pk), (stock.pk, "+", "open", users["sales"].pk)]
+    )
+    # the run's flow went through the gate: the next step's task follows a finished gate task
+    gate = stock.flow_task.previous.get()
+    assert gate.flow_task.name == "advance" and gate.status == "DONE" and gate.data == {"next": 2}
+    assert gate.previous.get() == review.flow_task
