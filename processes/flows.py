@@ -12,10 +12,10 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import STATUS, flow, lock
-from viewflow.workflow.nodes.if_gate import IfActivation
-from viewflow.workflow.signals import task_finished
 from viewflow.workflow.flow.views import UpdateProcessView
 from viewflow.workflow.models import Process as FlowProcess
+from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.signals import task_finished
 
 from .models import RunProcess
 
