@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import get_change_reason_from_object
@@ -64,19 +65,19 @@ def _audit(obj, user):
 _history_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("opsflow_history", default=None)
 
 
-def _save_audited(obj, user=None):
+def _save_audited(obj, user=None, update_fields=None):
     """Save ``obj`` with its history row (by ``user``, else whoever the request is from). Inside
     ``_batched_history`` the row is kept and written with the others when the batch ends."""
     if user is not None:
         _audit(obj, user)
     batch = _history_batch.get()
     if batch is None:
-        obj.save()
+        obj.save(update_fields=update_fields)
         return
     history_type = "+" if obj._state.adding else "~"
     obj.skip_history_when_saving = True  # simple-history's switch for one save
     try:
-        obj.save()
+        obj.save(update_fields=update_fields)
     finally:
         del obj.skip_history_when_saving
     batch.append((obj, history_type, timezone.now()))
@@ -303,9 +304,12 @@ def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> 
 # ------------------------------------------------------------------------------
 
 
-def _lock(item: WorkItem) -> WorkItem:
+def _lock(item: WorkItem, visible: Q | None = None) -> WorkItem:
     """The item's row, locked and read afresh (a new instance: the one given may hold only some fields)."""
-    return WorkItem.objects.select_for_update().get(pk=item.pk)
+    query = WorkItem.objects.select_for_update()
+    if visible is not None:
+        query = query.filter(visible)
+    return query.get(pk=item.pk)
 
 
 # viewflow's select_for_update_lock waits 0.4-0.8 s after a failed NOWAIT attempt, then doubles; a
@@ -317,58 +321,54 @@ LOCK_FIRST_WAIT = 0.01
 
 
 @contextmanager
-def _run_and_item_lock(flow_class, process_pk, *, item_pk, holder):
+def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
     """viewflow's lock (the process row, ``FOR UPDATE NOWAIT``, retried) taken together with the work
-    item's row in one query that also reads the item's task and process (a lock implementation for
+    item's row in one query that also reads the item, its task and process (a lock implementation for
     ``lock_scope``, which runs viewflow's deferred callbacks once the outermost lock is released).
-    The item's row is also taken NOWAIT, so the two row locks can never deadlock with another order."""
-    query = (
-        WorkItem.objects.select_related("flow_task__process")
-        .filter(pk=item_pk, flow_task__process_id=process_pk)
-        .select_for_update(nowait=True, of=("self", "flow_task__process"))
-    )
+    The item's row is also taken NOWAIT, so the two row locks can never deadlock with another order.
+    Work outside the flow (no task) is then locked alone; none found raises ``DoesNotExist``."""
+    query = WorkItem.objects.select_related("flow_task__process").filter(pk=item_pk, flow_task__process__isnull=False)
+    if visible is not None:
+        query = query.filter(visible)
+    query = query.order_by().select_for_update(nowait=True, of=("self", "flow_task__process"))
     for attempt in range(LOCK_ATTEMPTS):
         with transaction.atomic():
             try:
-                holder.append(query.get())
+                found = list(query)
             except DatabaseError:
                 if attempt == LOCK_ATTEMPTS - 1:
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
             else:
+                holder.append(found[0] if found else _lock(WorkItem(pk=item_pk), visible))
                 yield
                 return
         time.sleep(LOCK_FIRST_WAIT * 2**attempt * (1 + random.random()))  # noqa: S311 (jitter)  # nosec B311
 
 
 @contextmanager
-def _locked(item: WorkItem):
+def _locked(item: WorkItem, visible: Q | None = None):
     """Lock a work item for a change: first the run's viewflow lock (it must be the outermost
     transaction: its NOWAIT retries need a real transaction, not a savepoint), then the item's row.
     Yields ``(item, activation)``; ``activation`` is None for work outside the flow (follow-ups).
 
-    This is viewflow's ``task.activation()`` with fewer round trips: the flow and the process id
-    (which never change) come from the task row read before the lock; then one query locks the
-    process row and the item's row and reads the item, its task and process fresh (viewflow takes
-    the lock, then re-reads the task and the process, then the item was locked and re-read)."""
-    if not item.flow_task_id:
+    This is viewflow's ``task.activation()`` with fewer round trips: one query locks the process row
+    and the item's row and reads the item, its task and process fresh (viewflow reads the task, takes
+    the lock, then re-reads the task and the process; then the item was locked and re-read). Every
+    flow here uses viewflow's ``select_for_update_lock``, the lock this reproduces.
+
+    ``item`` needs only its primary key (a REST command passes ``WorkItem.from_db`` with the id
+    alone); ``visible`` limits the rows to those the caller may see, so another department's work is
+    not found (``DoesNotExist``) rather than read."""
+    if "flow_task_id" in item.__dict__ and item.flow_task_id is None:  # known to be outside the flow
         with transaction.atomic():
-            yield _lock(item), None
+            yield _lock(item, visible), None
         return
-    before = item.flow_task
-    flow_class = before.flow_task.flow_class
-    if isinstance(flow_class.lock_impl, flow_lock.SelectForUpdateLock):
-        holder = []
-        lock_impl = functools.partial(_run_and_item_lock, item_pk=item.pk, holder=holder)
-        with flow_lock.lock_scope(lock_impl, flow_class, before.process_id):
-            locked = holder[-1]
-            task = locked.flow_task
-            yield locked, task.flow_task.activation_class(task)
-    else:  # another lock (e.g. viewflow's cache lock): its own way, then the row
-        with flow_class.lock(before.process_id):
-            locked = WorkItem.objects.select_related("flow_task__process").select_for_update(of=("self",))
-            locked = locked.get(pk=item.pk)
-            task = locked.flow_task
-            yield locked, task.flow_task.activation_class(task)
+    holder = []
+    lock_impl = functools.partial(_run_and_item_lock, item_pk=item.pk, visible=visible, holder=holder)
+    with flow_lock.lock_scope(lock_impl, WorkItem, item.pk):
+        locked = holder[-1]
+        task = locked.flow_task
+        yield locked, (task.flow_task.activation_class(task) if task is not None else None)
 
 
 def _guarded(func):
@@ -385,9 +385,9 @@ def _guarded(func):
 
 
 @_guarded
-def item_claim(*, item: WorkItem, user, at=None) -> WorkItem:
+def item_claim(*, item: WorkItem, user, at=None, visible: Q | None = None) -> WorkItem:
     at = _now(at)
-    with _locked(item) as (item, activation):
+    with _locked(item, visible) as (item, activation):
         if _claim(item, user, at) and activation is not None:
             activation.assign(user)
     return item
@@ -411,8 +411,8 @@ def _claim(item, user, at) -> bool:
 
 
 @_guarded
-def item_release(*, item: WorkItem, user, at=None) -> WorkItem:
-    with _locked(item) as (item, activation):
+def item_release(*, item: WorkItem, user, at=None, visible: Q | None = None) -> WorkItem:
+    with _locked(item, visible) as (item, activation):
         if not item.is_open or item.assignee_id is None:
             raise Conflict(_("This work is not taken by anyone."))
         if item.assignee_id != user.pk and not can_reassign(user, item):
@@ -461,11 +461,12 @@ def item_reassign(*, item: WorkItem, user, to_user, at=None) -> WorkItem:
 
 
 @_guarded
-def item_complete(*, item: WorkItem, user, checks: list[str] | None = None, note: str = "", at=None) -> WorkItem:
-    """Finish a step (or a follow-up) with the quality checks the user ticked; the next step starts."""
-    if item.automatic:
-        raise PermissionDenied(_("An automatic step is reported done by its system, not completed by a person."))
-    return _complete(item=item, user=user, at=_now(at), checks=checks, note=note, automatic=False)
+def item_complete(
+    *, item: WorkItem, user, checks: list[str] | None = None, note: str = "", at=None, visible: Q | None = None
+) -> WorkItem:
+    """Finish a step (or a follow-up) with the quality checks the user ticked; the next step starts.
+    ``visible``: see ``_locked``."""
+    return _complete(item=item, user=user, at=_now(at), checks=checks, note=note, automatic=False, visible=visible)
 
 
 @_guarded
@@ -497,6 +498,8 @@ def _expected_checks(item, activation) -> list[tuple[str, str]]:
 
 
 def _apply_completion(item, user, at, checks, note, automatic, expected):
+    if item.automatic and not automatic:
+        raise PermissionDenied(_("An automatic step is reported done by its system, not completed by a person."))
     if not item.is_open:
         raise Conflict(_("This work was already completed."))
     if not automatic and not can_complete(user, item):
@@ -524,17 +527,25 @@ def _apply_completion(item, user, at, checks, note, automatic, expected):
     item.waiting_seconds = _seconds(item.created_at, item.started_at)
     item.working_seconds = _seconds(item.started_at, at)
     item.on_time = None if item.due_at is None else at <= item.due_at
-    _save_audited(item, user)
+    _save_audited(item, user, update_fields=COMPLETION_FIELDS)
+
+
+# what a completion writes (the history row still records the whole item)
+COMPLETION_FIELDS = (
+    *("assignee", "assigned_at", "started_at", "status", "finished_at", "completed_by", "note"),
+    *("checks_passed", "checks_failed", "checks_total", "next_escalation_at", "on_time"),
+    *("duration_seconds", "waiting_seconds", "working_seconds", "process", "updated_at"),
+)
 
 
 def _seconds(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds()))
 
 
-def _complete(*, item, user, at, checks, note, automatic) -> WorkItem:
+def _complete(*, item, user, at, checks, note, automatic, visible=None) -> WorkItem:
     token = _clock.set(at)
     try:
-        with _locked(item) as (item, activation), _batched_history():
+        with _locked(item, visible) as (item, activation), _batched_history():
             _apply_completion(item, user, at, checks, note, automatic, _expected_checks(item, activation))
             if activation is None:
                 if item.run_id:

@@ -121,3 +121,25 @@ def test_a_completion_records_both_work_items_history_by_the_person_in_a_fixed_n
     gate = stock.flow_task.previous.get()
     assert gate.flow_task.name == "advance" and gate.status == "DONE" and gate.data == {"next": 2}
     assert gate.previous.get() == review.flow_task
+
+
+def test_commands_on_a_follow_up_outside_the_flow_and_on_missing_items(api, users, standards):
+    client = api(users["sales"])
+    run = client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json").json()
+    review = WorkItem.objects.get(run_id=run["id"], position=2)
+    plan = review.run.version.exception_plans.get(trigger_en="Order information missing")
+    reported = client.post(f"/api/v1/work/items/{review.pk}/exception/", {"plan": plan.pk}, format="json")
+    assert reported.status_code == 201, reported.json()
+    follow_up = reported.json()["id"]
+    assert WorkItem.objects.get(pk=follow_up).flow_task_id is None
+    released = client.post(f"/api/v1/work/items/{follow_up}/release/")
+    assert released.status_code == 200 and released.json()["status"] == "open"
+    assert client.post(f"/api/v1/work/items/{follow_up}/claim/").json()["assignee"] == users["sales"].pk
+    done = client.post(f"/api/v1/work/items/{follow_up}/complete/", {"note": "phone added"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["note"] == "phone added"
+    # another department's follow-up, an id that does not exist and one that is not a number: 404
+    other = api(users["cs"])
+    assert other.post(f"/api/v1/work/items/{follow_up}/complete/", {}, format="json").status_code == 404
+    assert other.post(f"/api/v1/work/items/{review.pk}/claim/").status_code == 404
+    assert client.post("/api/v1/work/items/999999/complete/", {}, format="json").status_code == 404
+    assert client.post("/api/v1/work/items/abc/claim/").status_code == 404
