@@ -17,6 +17,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["created", "expiry"]
     search_fields = ["name", "token_key", "user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user"]
+    ordering = ["-created"]
     fields = ["name", "user", "token_key", "created", "last_used_at", "expiry"]
     readonly_fields = fields
     actions = ["revoke_selected"]

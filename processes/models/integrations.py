@@ -35,7 +35,8 @@ class ApiToken(AbstractAuthToken):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-        ordering = ["-created"]
+        # no default ordering: every API request reads its token, and an ORDER BY there cost 4% of
+        # a step completion's CPU (lists order by creation themselves)
 
     def __str__(self):
         return f"{self.name} ({self.token_key}…)"

@@ -320,6 +320,20 @@ LOCK_ATTEMPTS = 10
 LOCK_FIRST_WAIT = 0.01
 
 
+# What no change of a work item reads of its task and process (subprocesses, seeds, artifacts and
+# permission-based owners are not used by these flows): not selected by the locking query, whose
+# compilation was a tenth of a step completion's CPU. A save writes only the columns it has read.
+_UNUSED_FLOW_COLUMNS = (
+    *("flow_task__scheduled", "flow_task__external_task_id", "flow_task__owner_permission"),
+    *("flow_task__owner_permission_content_type", "flow_task__owner_permission_obj_pk"),
+    *("flow_task__seed_content_type", "flow_task__seed_object_id"),
+    *("flow_task__artifact_content_type", "flow_task__artifact_object_id"),
+    *("flow_task__process__parent_task", "flow_task__process__seed_content_type"),
+    *("flow_task__process__seed_object_id", "flow_task__process__artifact_content_type"),
+    "flow_task__process__artifact_object_id",
+)
+
+
 @contextmanager
 def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
     """viewflow's lock (the process row, ``FOR UPDATE NOWAIT``, retried) taken together with the work
@@ -327,7 +341,11 @@ def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
     ``lock_scope``, which runs viewflow's deferred callbacks once the outermost lock is released).
     The item's row is also taken NOWAIT, so the two row locks can never deadlock with another order.
     Work outside the flow (no task) is then locked alone; none found raises ``DoesNotExist``."""
-    query = WorkItem.objects.select_related("flow_task__process").filter(pk=item_pk, flow_task__process__isnull=False)
+    query = (
+        WorkItem.objects.select_related("flow_task__process")
+        .defer(*_UNUSED_FLOW_COLUMNS)
+        .filter(pk=item_pk, flow_task__process__isnull=False)
+    )
     if visible is not None:
         query = query.filter(visible)
     query = query.order_by().select_for_update(nowait=True, of=("self", "flow_task__process"))
