@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import NotFound
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
