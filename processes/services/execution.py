@@ -83,6 +83,11 @@ def _save_audited(obj, user=None, update_fields=None):
     batch.append((obj, history_type, timezone.now()))
 
 
+@functools.cache
+def _history_model(model):
+    return model.history.model  # (the descriptor builds a manager class on every access)
+
+
 @contextmanager
 def _batched_history():
     rows = []
@@ -94,7 +99,7 @@ def _batched_history():
     if not rows:
         return
     # simple-history's own bulk_history_create, for rows of mixed types ("+" and "~") in one INSERT
-    history = type(rows[0][0]).history.model
+    history = _history_model(type(rows[0][0]))
     history.objects.bulk_create(
         history(
             history_date=at,
