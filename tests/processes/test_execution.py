@@ -285,3 +285,13 @@ def test_quality_checks_may_be_ticked_in_either_language(standards, users):
     review.refresh_from_db()
     assert review.checks_passed == ["Identity checked", "Goods and quantities correct"]
     assert (review.checks_total, review.checks_failed) == (3, 1)
+
+
+def test_every_flow_uses_the_row_lock_that_the_services_reproduce():
+    # processes.services.execution._locked takes viewflow's lock itself, as one query with the item's
+    # row: right only while every flow locks with select_for_update_lock
+    from viewflow.workflow import lock
+
+    from processes.flows import ProjectFlow, RunFlow
+
+    assert all(isinstance(flow.lock_impl, lock.SelectForUpdateLock) for flow in (RunFlow, ProjectFlow))
