@@ -96,20 +96,22 @@ def _batched_history():
         yield
     finally:
         _history_batch.reset(token)
-    if not rows:
-        return
-    # simple-history's own bulk_history_create, for rows of mixed types ("+" and "~") in one INSERT
-    history = _history_model(type(rows[0][0]))
-    history.objects.bulk_create(
-        history(
-            history_date=at,
-            history_user=getattr(obj, "_history_user", None) or history.get_default_history_user(obj),
-            history_change_reason=get_change_reason_from_object(obj),
-            history_type=history_type,
-            **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
+    # simple-history's own bulk_history_create, for rows of mixed types ("+" and "~"): one INSERT per model
+    by_model = {}
+    for row in rows:
+        by_model.setdefault(type(row[0]), []).append(row)
+    for model, model_rows in by_model.items():
+        history = _history_model(model)
+        history.objects.bulk_create(
+            history(
+                history_date=at,
+                history_user=getattr(obj, "_history_user", None) or history.get_default_history_user(obj),
+                history_change_reason=get_change_reason_from_object(obj),
+                history_type=history_type,
+                **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
+            )
+            for obj, history_type, at in model_rows
         )
-        for obj, history_type, at in rows
-    )
 
 
 # Who may do what
@@ -309,12 +311,12 @@ def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> 
 # ------------------------------------------------------------------------------
 
 
-def _lock(item: WorkItem, visible: Q | None = None) -> WorkItem:
-    """The item's row, locked and read afresh (a new instance: the one given may hold only some fields)."""
+def _lock(pk: int, visible: Q | None = None) -> WorkItem:
+    """The work item's row, locked and read afresh."""
     query = WorkItem.objects.select_for_update()
     if visible is not None:
         query = query.filter(visible)
-    return query.get(pk=item.pk)
+    return query.get(pk=pk)
 
 
 # viewflow's select_for_update_lock waits 0.4-0.8 s after a failed NOWAIT attempt, then doubles; a
@@ -362,7 +364,7 @@ def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
                 if attempt == LOCK_ATTEMPTS - 1:
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
             else:
-                holder.append(found[0] if found else _lock(WorkItem(pk=item_pk), visible))
+                holder.append(found[0] if found else _lock(item_pk, visible))
                 yield
                 return
         time.sleep(LOCK_FIRST_WAIT * 2**attempt * (1 + random.random()))  # noqa: S311 (jitter)  # nosec B311
@@ -384,7 +386,7 @@ def _locked(item: WorkItem, visible: Q | None = None):
     not found (``DoesNotExist``) rather than read."""
     if "flow_task_id" in item.__dict__ and item.flow_task_id is None:  # known to be outside the flow
         with transaction.atomic():
-            yield _lock(item, visible), None
+            yield _lock(item.pk, visible), None
         return
     holder = []
     lock_impl = functools.partial(_run_and_item_lock, item_pk=item.pk, visible=visible, holder=holder)
@@ -667,7 +669,7 @@ def work_item_open(
 def work_item_cancel(*, item: WorkItem, user, at=None) -> WorkItem:
     """Withdraw open work that is no longer needed (it stops escalating)."""
     with transaction.atomic():
-        item = _lock(item)
+        item = _lock(item.pk)
         if item.is_open:
             item.status = WorkStatus.CANCELLED
             item.finished_at = _now(at)
