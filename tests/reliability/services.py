@@ -1,7 +1,8 @@
 """Private servers for the reliability tests and benchmarks: a throwaway Redis on its own port and
 Celery worker processes pointed at a given database and broker.
 
-Nothing here touches the shared Redis on 6379: each caller picks a free port in 6390-6399.
+Nothing here touches the shared Redis on 6379: each caller picks a free port of its test process's
+own ten from 6390 on.
 """
 
 from __future__ import annotations
@@ -29,11 +30,21 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def free_port(first: int = 6390, last: int = 6399) -> int:
-    for port in range(first, last + 1):
+def _port_range() -> range:
+    """This test process's own 10 ports from 6390 on (pytest-xdist worker gwN gets 6390 + 10 N ...):
+    a Redis stopped for a while must get its port back, not find another test process's Redis on it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 6390 + 10 * (int(worker) if worker.isdigit() else 0)
+    return range(first, first + 10)
+
+
+def free_port(first: int | None = None) -> int:
+    ports = _port_range()
+    start = first if first in ports else ports.start
+    for port in [*range(start, ports.stop), *range(ports.start, start)]:
         if not _port_open(port):
             return port
-    raise RuntimeError(f"no free port in {first}-{last}")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 class RedisServer:
@@ -55,7 +66,7 @@ class RedisServer:
         for _attempt in range(10):
             if self._start(timeout):
                 return self
-            self.port = free_port(self.port + 1 if self.port < 6399 else 6390)
+            self.port = free_port(self.port + 1)
         raise RuntimeError(f"redis-server on port {self.port} did not start")
 
     def _start(self, timeout: float) -> bool:

@@ -7,7 +7,7 @@
   work is escalated by the first sweep once Redis is back.
 
 The worker runs ``opsflow.settings.base`` against the pytest database, so the data is committed
-(``transaction=True``); each test starts its own Redis on a port in 6390-6399.
+(``transaction=True``); each test starts its own Redis on a port of its test process's own ten from 6390 on.
 """
 
 import email
