@@ -161,7 +161,7 @@ def seed(runs, users):
     return ids, secrets
 
 
-def start_gunicorn(port, workers, threads, worker_class):
+def start_gunicorn(port, workers, threads, worker_class, worker_connections):
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="opsflow.settings.base",
@@ -182,6 +182,8 @@ def start_gunicorn(port, workers, threads, worker_class):
         worker_class,
         "--threads",
         str(threads),
+        "--worker-connections",
+        str(worker_connections),
         "--backlog",
         "256",
         "--keep-alive",
@@ -340,11 +342,21 @@ def main():
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 x cores)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument(
+        "--worker-connections",
+        type=int,
+        default=0,
+        help="connections one gthread worker holds at most (default: clients / workers, rounded up)",
+    )
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run (skip migrate)")
     args = parser.parse_args()
     workers = args.workers or 2 * os.cpu_count()
+    # gthread workers accept whatever connection reaches them first, so one can hold twice the share
+    # of another and its requests queue behind each other (p95 2-6 times the median). Capped at their
+    # share, every worker serves the same number of keep-alive clients (docs/operations.md, "Scaling").
+    worker_connections = args.worker_connections or -(-args.clients // workers)
 
     setup_database(args.reuse)
     ids, secrets = seed(args.runs + 10 + workers * args.threads, args.users)
@@ -355,10 +367,11 @@ def main():
     connection.close()
 
     print(
-        f"gunicorn: {workers} workers x {args.threads} threads ({args.worker_class}); wrk: {args.clients} "
+        f"gunicorn: {workers} workers x {args.threads} threads ({args.worker_class}, at most "
+        f"{worker_connections} connections each); wrk: {args.clients} "
         f"connections, {args.wrk_threads} thread(s), {args.duration} s; {len(ids)} open steps; {loadavg()}"
     )
-    server = start_gunicorn(args.port, workers, args.threads, args.worker_class)
+    server = start_gunicorn(args.port, workers, args.threads, args.worker_class, worker_connections)
     try:
         warm_up(args.port, warm, secrets)
         workers_pids, backends = worker_pids(server.pid), postgres_backends()

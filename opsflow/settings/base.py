@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "opsflow.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "opsflow.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["opsflow.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("OPSFLOW_API_RATE", default="6000/minute")},
 }
 # API tokens: django-rest-knox with our model (a name and the last use added). Clients still send

@@ -19,7 +19,8 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.throttling import SimpleRateThrottle
+
+from opsflow.api.throttling import UserRateThrottle
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -48,7 +49,7 @@ def demo_data(org):
 def session_cookie(client, users, monkeypatch):
     # the browser's way in: a session (CSRF is the browser's concern, not this test's)
     monkeypatch.setattr(SessionAuthentication, "enforce_csrf", lambda self, request: None)
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(UserRateThrottle, "allow_request", lambda self, request, view: True)
     client.force_login(users["admin"])
     return {"sessionid": client.cookies["sessionid"].value}
 
