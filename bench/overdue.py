@@ -179,7 +179,7 @@ def main():
     started = time.perf_counter()
     due = seed(args.items, args.levels)
     print(f"seeded {args.items} overdue work items ({args.levels} level(s)) in {time.perf_counter() - started:.1f} s")
-    ref = reference.get()  # the machine's pgbench figure (measured once, cached for 12 hours)
+    ref = reference.get()  # the machine's pgbench figure, taken in this run (reference.MAX_AGE_MINUTES)
     results = []
     with RedisServer() as redis:
         os.environ["REDIS_URL"] = redis.url
