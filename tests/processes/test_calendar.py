@@ -166,7 +166,7 @@ def test_an_admin_entered_day_overrides_the_package():
     assert calendar.is_working_day(dt.date(2026, 10, 3))  # a National Day holiday in the package
 
 
-def test_an_unknown_year_falls_back_to_weekends_and_is_reported(client, users, caplog):
+def test_an_unknown_year_falls_back_to_weekends_and_is_reported(client, users, caplog, monkeypatch):
     assert not calendar.schedule_known(2027) and calendar.schedule_known(2026) and calendar.schedule_known(2004)
     assert calendar.unknown_years(2025, 2028) == [2027, 2028]
     assert calendar.unknown_years(at(2026, 12, 31, 10), dt.date(2027, 2, 1)) == [2027]
@@ -181,14 +181,26 @@ def test_an_unknown_year_falls_back_to_weekends_and_is_reported(client, users, c
     assert calendar.deadline(at(2026, 12, 31, 10), 2, WD) == at(2027, 1, 4, 10)
     assert calendar.calendar_warnings() == [2027]
 
-    client.force_login(users["it"])
+    from django.utils import timezone
+
     from opsflow import context_processors
 
-    gaps = context_processors.calendar_gaps()
-    html = client.get("/").content.decode()
-    if 2027 in gaps:  # from November on, next year's schedule is needed
-        assert "official holidays for 2027 are not in the business calendar" in html
+    # The banner names this year, next year from November on, and the years deadlines used: what it
+    # says depends on today's date, so each page is fetched on a pinned day (signed in on that day,
+    # or the session would have expired).
+    with monkeypatch.context() as clock:
+        clock.setattr(timezone, "now", lambda: at(2026, 12, 1, 10).astimezone(dt.UTC))
+        client.force_login(users["it"])
+        assert context_processors.calendar_gaps() == [2027]
+        html = client.get("/").content.decode()
+        assert "official holidays for 2027 are not in the business calendar: deadlines in that year" in html
         assert "/admin/processes/calendarday/" in html
+    with monkeypatch.context() as clock:  # 31 Dec 2027: this year, and next year from November on
+        clock.setattr(timezone, "now", lambda: at(2027, 12, 31, 20).astimezone(dt.UTC))
+        client.force_login(users["it"])
+        assert context_processors.calendar_gaps() == [2027, 2028]
+        html = client.get("/").content.decode()
+        assert "official holidays for 2027, 2028 are not in the business calendar: deadlines in those years" in html
 
     # Make-up working days alone are not a schedule; a public holiday is.
     CalendarDay.objects.create(date=dt.date(2027, 2, 7), kind="working_day", name_en="Make-up day")
