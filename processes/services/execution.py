@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from .. import access
 from ..calendar import deadline
 from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, VersionStatus, WorkKind, WorkStatus
+from ..compiled import CompiledRead
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
@@ -311,11 +313,11 @@ def _next_escalation(due: datetime | None, levels: list[list], reached: int) -> 
 # ------------------------------------------------------------------------------
 
 
-def _lock(pk: int, visible: Q | None = None) -> WorkItem:
+def _lock(pk: int, visible: Visible | None = None) -> WorkItem:
     """The work item's row, locked and read afresh."""
     query = WorkItem.objects.select_for_update()
     if visible is not None:
-        query = query.filter(visible)
+        query = query.filter(visible.q)
     return query.get(pk=pk)
 
 
@@ -341,6 +343,40 @@ _UNUSED_FLOW_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class Visible:
+    """The work a caller may see: their department scope's, and whatever is assigned to them."""
+
+    departments: tuple[int, ...]
+    user_id: int
+
+    @property
+    def q(self) -> Q:
+        return Q(department__in=self.departments) | Q(assignee_id=self.user_id)
+
+
+def visible_to(user) -> Visible | None:
+    """What of the work ``user`` may see; ``None`` when they see every department's."""
+    scope = access.department_scope(user)
+    return None if scope is None else Visible(tuple(sorted(scope)), user.pk)
+
+
+def _locking_read(pk, departments=None, user_id=None):
+    query = (
+        WorkItem.objects.select_related("flow_task__process")
+        .defer(*_UNUSED_FLOW_COLUMNS)
+        .filter(pk=pk, flow_task__process__isnull=False)
+    )
+    if departments is not None:
+        query = query.filter(Q(department__in=departments) | Q(assignee_id=user_id))
+    return query.order_by().select_for_update(nowait=True, of=("self", "flow_task__process"))
+
+
+# compiled once per process (building this query's SQL was a sixth of a REST completion's CPU)
+_LOCKING_READ = CompiledRead(lambda pk: _locking_read(pk))
+_LOCKING_READ_VISIBLE = CompiledRead(_locking_read)
+
+
 @contextmanager
 def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
     """viewflow's lock (the process row, ``FOR UPDATE NOWAIT``, retried) taken together with the work
@@ -348,18 +384,13 @@ def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
     ``lock_scope``, which runs viewflow's deferred callbacks once the outermost lock is released).
     The item's row is also taken NOWAIT, so the two row locks can never deadlock with another order.
     Work outside the flow (no task) is then locked alone; none found raises ``DoesNotExist``."""
-    query = (
-        WorkItem.objects.select_related("flow_task__process")
-        .defer(*_UNUSED_FLOW_COLUMNS)
-        .filter(pk=item_pk, flow_task__process__isnull=False)
-    )
-    if visible is not None:
-        query = query.filter(visible)
-    query = query.order_by().select_for_update(nowait=True, of=("self", "flow_task__process"))
     for attempt in range(LOCK_ATTEMPTS):
         with transaction.atomic():
             try:
-                found = list(query)
+                if visible is None:
+                    found = _LOCKING_READ(item_pk)
+                else:
+                    found = _LOCKING_READ_VISIBLE(item_pk, visible.departments, visible.user_id)
             except DatabaseError:
                 if attempt == LOCK_ATTEMPTS - 1:
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
@@ -371,7 +402,7 @@ def _run_and_item_lock(flow_class, process_pk, *, item_pk, visible, holder):
 
 
 @contextmanager
-def _locked(item: WorkItem, visible: Q | None = None):
+def _locked(item: WorkItem, visible: Visible | None = None):
     """Lock a work item for a change: first the run's viewflow lock (it must be the outermost
     transaction: its NOWAIT retries need a real transaction, not a savepoint), then the item's row.
     Yields ``(item, activation)``; ``activation`` is None for work outside the flow (follow-ups).
@@ -410,7 +441,7 @@ def _guarded(func):
 
 
 @_guarded
-def item_claim(*, item: WorkItem, user, at=None, visible: Q | None = None) -> WorkItem:
+def item_claim(*, item: WorkItem, user, at=None, visible: Visible | None = None) -> WorkItem:
     at = _now(at)
     with _locked(item, visible) as (item, activation):
         if _claim(item, user, at) and activation is not None:
@@ -436,7 +467,7 @@ def _claim(item, user, at) -> bool:
 
 
 @_guarded
-def item_release(*, item: WorkItem, user, at=None, visible: Q | None = None) -> WorkItem:
+def item_release(*, item: WorkItem, user, at=None, visible: Visible | None = None) -> WorkItem:
     with _locked(item, visible) as (item, activation):
         if not item.is_open or item.assignee_id is None:
             raise Conflict(_("This work is not taken by anyone."))
@@ -487,7 +518,7 @@ def item_reassign(*, item: WorkItem, user, to_user, at=None) -> WorkItem:
 
 @_guarded
 def item_complete(
-    *, item: WorkItem, user, checks: list[str] | None = None, note: str = "", at=None, visible: Q | None = None
+    *, item: WorkItem, user, checks: list[str] | None = None, note: str = "", at=None, visible: Visible | None = None
 ) -> WorkItem:
     """Finish a step (or a follow-up) with the quality checks the user ticked; the next step starts.
     ``visible``: see ``_locked``."""

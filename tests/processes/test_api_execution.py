@@ -137,9 +137,11 @@ def test_commands_on_a_follow_up_outside_the_flow_and_on_missing_items(api, user
     assert client.post(f"/api/v1/work/items/{follow_up}/claim/").json()["assignee"] == users["sales"].pk
     done = client.post(f"/api/v1/work/items/{follow_up}/complete/", {"note": "phone added"}, format="json")
     assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["note"] == "phone added"
-    # another department's follow-up, an id that does not exist and one that is not a number: 404
+    # another department's follow-up, an id that does not exist, one beyond any database integer and one
+    # that is not a number: 404
     other = api(users["cs"])
     assert other.post(f"/api/v1/work/items/{follow_up}/complete/", {}, format="json").status_code == 404
     assert other.post(f"/api/v1/work/items/{review.pk}/claim/").status_code == 404
     assert client.post("/api/v1/work/items/999999/complete/", {}, format="json").status_code == 404
+    assert client.post(f"/api/v1/work/items/{2**70}/complete/", {}, format="json").status_code == 404
     assert client.post("/api/v1/work/items/abc/claim/").status_code == 404
