@@ -30,6 +30,7 @@ def main():
 
     from django.db import connection
 
+    from bench.load import cpu_seconds
     from opsflow.wsgi import application
     from processes.models import User, WorkItem
     from processes.services import tokens
@@ -46,10 +47,6 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-
-    def backend_cpu():
-        fields = open(f"/proc/{backend}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def complete(pk):
         environ = {
@@ -75,10 +72,10 @@ def main():
 
     for pk in ids[:20]:
         complete(pk)
-    wall, cpu, database = time.perf_counter(), time.process_time(), backend_cpu()
+    wall, cpu, database = time.perf_counter(), time.process_time(), cpu_seconds([backend])
     for pk in ids[20:]:
         complete(pk)
-    wall, cpu, database = time.perf_counter() - wall, time.process_time() - cpu, backend_cpu() - database
+    wall, cpu, database = time.perf_counter() - wall, time.process_time() - cpu, cpu_seconds([backend]) - database
     count = len(ids) - 20
     print(
         f"REST completion in-process: {count} completions, {1000 * wall / count:.2f} ms each; CPU per completion: "

@@ -72,6 +72,8 @@ class _Compiled:
             cursor.execute(self.sql, [flat[i] for i in self.order])
             rows = cursor.fetchall()
         objects = []
+        # the compiler (shared by the threads of a process) only reads here: its select list, and the
+        # converters it derives from its connection's backend operations, which make no query
         for row in self.compiler.results_iter(results=[rows]):
             obj = self.model.from_db(self.using, self.init_list, row[self.start : self.end])
             for populator in self.populators:

@@ -368,7 +368,7 @@ def _locking_read(pk, departments=None, user_id=None):
         .filter(pk=pk, flow_task__process__isnull=False)
     )
     if departments is not None:
-        query = query.filter(Q(department__in=departments) | Q(assignee_id=user_id))
+        query = query.filter(Visible(departments, user_id).q)
     return query.order_by().select_for_update(nowait=True, of=("self", "flow_task__process"))
 
 
