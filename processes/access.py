@@ -34,6 +34,7 @@ def _load_roles_and_scope(user) -> frozenset[str]:
     request asks both: three queries were a tenth of a step completion's)."""
     from django.db import connection
 
+    from . import compiled
     from .models import Department
 
     groups = user.groups.through
@@ -57,7 +58,7 @@ def _load_roles_and_scope(user) -> frozenset[str]:
         SELECT CAST(NULL AS varchar(150)), id FROM scope
     """  # noqa: S608 (table and column names come from the models, values are parameters)  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.department_id, user.pk, *names])
+        compiled.execute(cursor, sql, [user.pk, user.department_id, user.pk, *names])
         rows = cursor.fetchall()
     setattr(user, _SCOPE_ATTR, frozenset(pk for name, pk in rows if name is None))
     return frozenset(name for name, _pk in rows if name is not None)

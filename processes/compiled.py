@@ -1,20 +1,28 @@
-"""A queryset of one fixed shape, compiled to SQL once per process and run with each call's values.
+"""Statements of one fixed shape, compiled to SQL once per process and run with each call's values:
+the hot path of a step completion, which runs them on every request.
 
-Django compiles a queryset anew every time it is evaluated. For the locking read of a step completion
-(the work item with its viewflow task and process: 53 columns over 3 tables, ``FOR UPDATE ... NOWAIT``)
-that compilation was a sixth of the CPU of a whole REST completion. ``CompiledRead`` compiles the
-queryset once with stand-in values, then runs the same SQL with the real ones and turns the rows into
-model instances exactly as Django's ``ModelIterable`` does, with the compiler's own converters and
-select_related populators. Only plain equality and ``__in`` values may vary; each distinct number of
-values (e.g. a department list's length) is its own shape. The values are ids: one outside 1 to 2**63 - 1
-(which no row has, and which the database would refuse as a bigint) is run as -1, which no row has either,
-as the ORM answers such a lookup with no rows.
+- ``CompiledRead``: Django compiles a queryset anew every time it is evaluated. For the locking read of
+  a step completion (the work item with its viewflow task and process: 53 columns over 3 tables,
+  ``FOR UPDATE ... NOWAIT``) that compilation was a sixth of the CPU of a whole REST completion.
+  ``CompiledRead`` compiles the queryset once with stand-in values, then runs the same SQL with the real
+  ones and turns the rows into model instances exactly as Django's ``ModelIterable`` does, with the
+  compiler's own converters and select_related populators. Only plain equality and ``__in`` values may
+  vary; each distinct number of values (e.g. a department list's length) is its own shape. The values
+  are strings or ids: an id outside 1 to 2**63 - 1 (which no row has, and which the database would
+  refuse as a bigint) is run as -1, which no row has either, as the ORM answers such a lookup with no rows.
+- ``CompiledInsert``: whole rows into one table, for the audit rows.
+- ``execute``: on PostgreSQL both run as server-side prepared statements, planned once per connection
+  (planning the locking read took the server four times as long as running it).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
+import re
 
+from django.conf import settings
 from django.db import connections
 from django.db.models.query import get_related_populators
 
@@ -24,38 +32,85 @@ _STAND_IN_BASE = -7_000_000_000
 _MAX_ID = 2**63 - 1
 
 
+def execute(cursor, sql, params):
+    """``cursor.execute(sql, params)``, on PostgreSQL as a prepared statement of the connection.
+
+    PostgreSQL plans a statement anew each time it receives its text; a prepared one is planned once
+    per connection and then reuses its plan (``plan_cache_mode``). psycopg2 sends every query as text,
+    so the statement is prepared with SQL: ``PREPARE`` once per database connection (a new connection,
+    after a restart or ``CONN_MAX_AGE``, prepares it again), then ``EXECUTE`` with the values, which
+    psycopg2 quotes as for any query. ``sql`` is fixed SQL with Django's ``%s`` placeholders in which
+    every placeholder's type follows from its context (a column it is compared with). A prepared
+    statement is not undone by a rollback, so a failed transaction leaves nothing to repair. Not for a
+    connection pooler in transaction mode (PgBouncer), which hands one session's statements to another
+    server session: ``OPSFLOW_PREPARED_STATEMENTS=false`` turns this off (docs/operations.md)."""
+    db = cursor.db
+    if db.vendor != "postgresql" or not settings.OPSFLOW_PREPARED_STATEMENTS:
+        cursor.execute(sql, params)
+        return
+    name, prepare, run = _prepared(sql, len(params))
+    raw = db.connection
+    known = db.__dict__.get("_opsflow_prepared")
+    if known is None or known[0] is not raw:  # a new server session has no prepared statements
+        known = db._opsflow_prepared = (raw, set())
+    if name not in known[1]:
+        cursor.execute(prepare)
+        known[1].add(name)
+    cursor.execute(run, params)
+
+
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(sql, count):
+    numbers = itertools.count(1)
+    body = _PLACEHOLDER.sub(lambda m: f"${next(numbers)}" if m.group() == "%s" else "%", sql)
+    if next(numbers) != count + 1:
+        raise ValueError(f"prepared statement: {count} values for a statement with another number of placeholders")
+    name = "opsflow_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+    run = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+    return name, f"PREPARE {name} AS {body}", run
+
+
 def _id(value):
     return value if 0 < value <= _MAX_ID else -1
 
 
 class CompiledRead:
     def __init__(self, build):
-        """``build(*values)`` returns the queryset for those values; each value is an int or a tuple
-        of ints (compiled per length)."""
+        """``build(*values)`` returns the queryset for those values; each value is an int, a str, or a
+        tuple of ints (compiled per length)."""
         self._build = build
         self._shapes = {}
 
     def __call__(self, *values, using="default"):
-        shape = (using, tuple(len(v) if isinstance(v, tuple) else None for v in values))
+        shape = (using, tuple(_kind(v) for v in values))
         compiled = self._shapes.get(shape)
         if compiled is None:
             compiled = self._shapes[shape] = _Compiled(self._build, shape[1], using)
         return compiled.run(values)
 
 
+def _kind(value):
+    return len(value) if isinstance(value, tuple) else "str" if isinstance(value, str) else None
+
+
 class _Compiled:
-    def __init__(self, build, lengths, using):
+    def __init__(self, build, kinds, using):
         counter = itertools.count()
-        stand_ins = [
-            tuple(_STAND_IN_BASE - next(counter) for _ in range(n)) if n is not None else _STAND_IN_BASE - next(counter)
-            for n in lengths
-        ]
+
+        def stand_in(kind):
+            number = next(counter)
+            return f"opsflow-stand-in-{number}" if kind == "str" else _STAND_IN_BASE - number
+
+        stand_ins = [tuple(stand_in(None) for _ in range(k)) if isinstance(k, int) else stand_in(k) for k in kinds]
         queryset = build(*stand_ins)
         compiler = queryset.query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
         flat = [s for v in stand_ins for s in (v if isinstance(v, tuple) else (v,))]
         position = {s: i for i, s in enumerate(flat)}
-        if sorted(params) != sorted(flat) or len(set(params)) != len(params):
+        if len(params) != len(flat) or set(params) != set(flat):
             raise ValueError("CompiledRead: the query has parameters other than the values it is built from")
         self.order = [position[p] for p in params]
         self.compiler, self.using = compiler, using
@@ -67,9 +122,9 @@ class _Compiled:
         self.populators = get_related_populators(klass_info, select, using)
 
     def run(self, values):
-        flat = [_id(s) for v in values for s in (v if isinstance(v, tuple) else (v,))]
+        flat = [s if isinstance(s, str) else _id(s) for v in values for s in (v if isinstance(v, tuple) else (v,))]
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, [flat[i] for i in self.order])
+            execute(cursor, self.sql, [flat[i] for i in self.order])
             rows = cursor.fetchall()
         objects = []
         # the compiler (shared by the threads of a process) only reads here: its select list, and the
@@ -80,3 +135,37 @@ class _Compiled:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects
+
+
+class CompiledInsert:
+    """``INSERT`` of whole rows into a model's table for a fixed list of columns, its SQL written once
+    per number of rows and run by ``execute`` (prepared on PostgreSQL).
+
+    For rows written on every step completion (the audit rows): ``bulk_create`` builds a model instance
+    per row and compiles its statement each time, a tenth of a completion's CPU. Values go through each
+    field's ``get_db_prep_save``, as ``bulk_create`` and ``save`` do; the table's defaults (its id) fill
+    the other columns. Nothing is returned and no signal is sent, as with ``bulk_create``."""
+
+    def __init__(self, model, attnames):
+        by_attname = {field.attname: field for field in model._meta.concrete_fields}
+        self.fields = [by_attname[name] for name in attnames]
+        self.table = model._meta.db_table
+        self._sql = {}
+
+    def __call__(self, rows, using="default"):
+        connection = connections[using]
+        params = [
+            field.get_db_prep_save(value, connection=connection)
+            for row in rows
+            for field, value in zip(self.fields, row, strict=True)
+        ]
+        sql = self._sql.get((using, len(rows)))
+        if sql is None:
+            quote = connection.ops.quote_name
+            values = f"({', '.join(['%s'] * len(self.fields))})"
+            sql = self._sql[(using, len(rows))] = (
+                f"INSERT INTO {quote(self.table)} ({', '.join(quote(f.column) for f in self.fields)}) "  # nosec B608
+                f"VALUES {', '.join([values] * len(rows))}"  # (names from the model, values are parameters)
+            )
+        with connection.cursor() as cursor:
+            execute(cursor, sql, params)

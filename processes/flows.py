@@ -14,10 +14,22 @@ from viewflow import this
 from viewflow.workflow import STATUS, flow, lock
 from viewflow.workflow.flow.views import UpdateProcessView
 from viewflow.workflow.models import Process as FlowProcess
+from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
 
+from .compiled import CompiledInsert
 from .models import RunProcess
+
+# A new task's link to the task before it (viewflow's ``task.previous.add(previous)``) as one prepared
+# INSERT: a new task has no links yet, so nothing can conflict, and Django's own add sends no
+# m2m_changed signal either while no receiver listens to it (its "fast add").
+_LINK = CompiledInsert(FlowTask.previous.through, ["from_task_id", "to_task_id"])
+
+
+def _link_previous(task, previous):
+    _LINK([[task.pk, previous.pk]])
 
 
 class DecidedIfActivation(IfActivation):
@@ -38,7 +50,7 @@ class DecidedIfActivation(IfActivation):
         task.status = STATUS.DONE
         task.finished = now()
         task.save()
-        task.previous.add(prev_activation.task)
+        _link_previous(task, prev_activation.task)
         task_finished.send(sender=flow_task.flow_class, process=activation.process, task=task)
         return activation
 
@@ -47,6 +59,36 @@ class DecidedIf(flow.If):
     """``flow.If`` for a condition on the gate task's own data (see ``DecidedIfActivation``)."""
 
     activation_class = DecidedIfActivation
+
+
+class StepViewActivation(ViewActivation):
+    """viewflow's ``ViewActivation.create``, with the link to the task before written by ``_link_previous``."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        task.save()
+        _link_previous(task, prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
+class StepView(flow.View):
+    """``flow.View`` whose tasks are created by ``StepViewActivation``."""
+
+    activation_class = StepViewActivation
 
 
 class RunFlow(flow.Flow):
@@ -63,7 +105,7 @@ class RunFlow(flow.Flow):
         .Next(this.perform_step, task_data=this.first_step)
     )
     perform_step = (
-        flow.View(UpdateProcessView.as_view(fields=[]))
+        StepView(UpdateProcessView.as_view(fields=[]))
         .Annotation(title=_("Perform a step"), description=_("The current step of the standard, for its role."))
         .onCreate(this.step_created)
         .Next(this.advance, task_data=this.step_done)

@@ -34,7 +34,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from .. import access
 from ..calendar import deadline
 from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, VersionStatus, WorkKind, WorkStatus
-from ..compiled import CompiledRead
+from ..compiled import CompiledInsert, CompiledRead
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
@@ -86,8 +86,12 @@ def _save_audited(obj, user=None, update_fields=None):
 
 
 @functools.cache
-def _history_model(model):
-    return model.history.model  # (the descriptor builds a manager class on every access)
+def _history_insert(model):
+    """The audit rows' INSERT for ``model``: its tracked fields, then who, when, why and the type."""
+    history = model.history.model  # (the descriptor builds a manager class on every access)
+    tracked = [field.attname for field in history.tracked_fields]
+    columns = [*tracked, "history_date", "history_user_id", "history_change_reason", "history_type"]
+    return history, tracked, CompiledInsert(history, columns)
 
 
 @contextmanager
@@ -98,22 +102,19 @@ def _batched_history():
         yield
     finally:
         _history_batch.reset(token)
-    # simple-history's own bulk_history_create, for rows of mixed types ("+" and "~"): one INSERT per model
+    # what simple-history's bulk_history_create writes, for rows of mixed types ("+" and "~"), in one
+    # INSERT per model compiled once (processes.compiled)
     by_model = {}
     for row in rows:
         by_model.setdefault(type(row[0]), []).append(row)
     for model, model_rows in by_model.items():
-        history = _history_model(model)
-        history.objects.bulk_create(
-            history(
-                history_date=at,
-                history_user=getattr(obj, "_history_user", None) or history.get_default_history_user(obj),
-                history_change_reason=get_change_reason_from_object(obj),
-                history_type=history_type,
-                **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
-            )
-            for obj, history_type, at in model_rows
-        )
+        history, tracked, insert = _history_insert(model)
+        values = []
+        for obj, history_type, at in model_rows:
+            user = getattr(obj, "_history_user", None) or history.get_default_history_user(obj)
+            who = (at, getattr(user, "pk", None), get_change_reason_from_object(obj), history_type)
+            values.append([*(getattr(obj, name) for name in tracked), *who])
+        insert(values)
 
 
 # Who may do what

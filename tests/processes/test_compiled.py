@@ -1,12 +1,13 @@
 """processes.compiled.CompiledRead gives what the ORM gives for the same queryset, for every shape."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from processes import demo
-from processes.compiled import CompiledRead
-from processes.models import StandardVersion, WorkItem
+from processes import access, compiled, demo
+from processes.compiled import CompiledInsert, CompiledRead
+from processes.models import StandardVersion, User, WorkItem
 from processes.services import execution
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,96 @@ def test_a_query_with_values_of_its_own_is_refused(org):
     read = CompiledRead(lambda pk: WorkItem.objects.filter(pk=pk, position=3))
     with pytest.raises(ValueError, match="parameters other than"):
         read(1)
+
+
+def test_statements_translate_to_numbered_placeholders():
+    name, prepare, run = compiled._prepared("SELECT id FROM t WHERE name LIKE '50%%' AND id = %s OR id IN (%s, %s)", 3)
+    assert prepare == f"PREPARE {name} AS SELECT id FROM t WHERE name LIKE '50%' AND id = $1 OR id IN ($2, $3)"
+    assert run == f"EXECUTE {name}(%s, %s, %s)"
+    assert compiled._prepared("SELECT 1", 0)[2] == f"EXECUTE {compiled._prepared('SELECT 1', 0)[0]}"
+    assert compiled._prepared("SELECT %s", 1)[0] != compiled._prepared("SELECT %s + 1", 1)[0]
+    with pytest.raises(ValueError, match="placeholders"):
+        compiled._prepared("SELECT %s", 2)
+
+
+def _prepared_here():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'opsflow%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_hot_reads_are_prepared_once_per_connection_and_again_on_a_new_one(users, org, settings):
+    demo.load_processes()
+    version = StandardVersion.objects.get(process__code="order-processing", status="published")
+    run, _ = execution.run_start(version=version, user=users["sales"])
+    review = run.items.get(position=2)
+    visible = execution.visible_to(users["sales"])
+
+    def read():
+        with transaction.atomic():
+            return [i.pk for i in execution._LOCKING_READ_VISIBLE(review.pk, visible.departments, visible.user_id)]
+
+    connection.close()
+    assert read() == [review.pk] and read() == [review.pk]
+    statements = _prepared_here()
+    assert len(statements) == 1 and "FOR UPDATE" in statements[0] and "$1" in statements[0]
+    # a role check prepares the roles-and-scope query too, once
+    for _ in range(2):
+        access.user_roles(User.objects.get(pk=users["sales"].pk))
+    assert len(_prepared_here()) == 2
+    # a new server session (a restart, CONN_MAX_AGE) has none: they are prepared again, not assumed
+    connection.close()
+    assert read() == [review.pk] and len(_prepared_here()) == 1
+    # a failed transaction does not undo them
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        read()
+        raise ZeroDivisionError
+    assert read() == [review.pk] and len(_prepared_here()) == 1
+    # off (behind a pooler in transaction mode): plain statements, the same answers
+    settings.OPSFLOW_PREPARED_STATEMENTS = False
+    connection.close()
+    assert read() == [review.pk] and _prepared_here() == []
+
+
+def test_compiled_insert_writes_what_bulk_create_writes(users, org):
+    demo.load_processes()
+    version = StandardVersion.objects.get(process__code="order-processing", status="published")
+    run, _ = execution.run_start(version=version, user=users["sales"])
+    items = list(run.items.order_by("position"))
+    items[0].checks_passed = ["stock", "credit"]  # JSON, datetimes, booleans, empty and set foreign keys
+    history = WorkItem.history.model
+    tracked = [field.attname for field in history.tracked_fields]
+    insert = CompiledInsert(history, [*tracked, "history_date", "history_user_id", "history_type"])
+    at = timezone.now()
+    before = set(history.objects.values_list("history_id", flat=True))
+    insert([[*(getattr(item, name) for name in tracked), at, users["sales"].pk, "~"] for item in items])
+    insert([[*(getattr(items[1], name) for name in tracked), at, None, "+"]])  # another row count
+    fields = [*tracked, "history_date", "history_user_id", "history_type", "history_change_reason"]
+    written = history.objects.exclude(history_id__in=before).order_by("history_id")
+    got, ids = list(written.values_list(*fields)), list(written.values_list("history_id", flat=True))
+    history.objects.bulk_create(
+        [history(history_date=at, history_user=users["sales"], history_type="~", **_tracked(i, tracked)) for i in items]
+        + [history(history_date=at, history_user=None, history_type="+", **_tracked(items[1], tracked))]
+    )
+    expected = history.objects.exclude(history_id__in={*before, *ids}).order_by("history_id")
+    want = list(expected.values_list(*fields))
+    assert len(got) == len(items) + 1 and got == want
+    assert got[0][tracked.index("checks_passed")] == ["stock", "credit"]
+
+
+def _tracked(item, tracked):
+    return {name: getattr(item, name) for name in tracked}
+
+
+def test_compiled_read_takes_strings_as_values(users):
+    read = CompiledRead(
+        lambda username, pk: User.objects.filter(username=username, pk__gte=pk).select_related("department")
+    )
+    sales = users["sales"]
+    for _ in range(2):
+        (found,) = read("sales", 1)
+        assert (found.pk, found.department.name_en) == (sales.pk, sales.department.name_en)
+    assert read("sales' OR '1'='1", 1) == [] and read("", 1) == [] and read("sales", sales.pk + 1) == []

@@ -68,6 +68,11 @@ def test_the_seed_order_process_end_to_end(standards, users, departments):
     assert run.status == "done" and run.finished_at == T0 + timedelta(hours=3)
     assert run.flow_process.status == "DONE"
     assert run.items.count() == 4
+    # viewflow's chain of tasks, each linked to the one before it (its graph and history read these)
+    tasks = list(run.flow_process.task_set.order_by("id"))
+    names = [task.flow_task.name for task in tasks]
+    assert names == ["start", *["perform_step", "advance"] * 4, "end"]
+    assert [[p.pk for p in task.previous.all()] for task in tasks] == [[]] + [[t.pk] for t in tasks[:-1]]
 
 
 def execution_inbox(user):

@@ -57,6 +57,18 @@ def test_several_named_tokens_and_revoking_one_leaves_the_others(users, caplog):
     assert _get("opsflow_not-a-real-token").status_code == 401
 
 
+def test_a_wrong_secret_under_a_real_prefix_and_an_inactive_person_are_refused_in_the_clients_language(users):
+    token, secret = tokens.api_token_create(user=users["sales"], name="ERP", days=30)
+    forged = secret[:15] + ("A" if secret[15] != "A" else "B") + secret[16:]
+    response = APIClient().get(ME, HTTP_AUTHORIZATION=f"Token {forged}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 401 and response.json()["detail"] == "令牌无效。"
+    assert _get(forged).json()["detail"] == "Invalid token."
+    assert _get(secret).status_code == 200
+    users["sales"].is_active = False
+    users["sales"].save(update_fields=["is_active"])
+    assert _get(secret).status_code == 401
+
+
 def test_token_input_is_checked(users):
     from django.core.exceptions import PermissionDenied, ValidationError
 
