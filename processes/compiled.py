@@ -169,3 +169,72 @@ class CompiledInsert:
             )
         with connection.cursor() as cursor:
             execute(cursor, sql, params)
+
+
+class CompiledSaves:
+    """Model mixin: the ``UPDATE`` and ``INSERT`` that ``save()`` sends are written once per set of
+    columns and run by ``execute`` (prepared on PostgreSQL), instead of compiled by Django on every save.
+
+    Only Django's last step is replaced (``Model._do_update`` and ``_do_insert``): ``save()``,
+    ``update_fields``, ``pre_save`` (``auto_now``), the signals and the returned id stay Django's. Values
+    are prepared by each field's ``get_db_prep_save``, as Django's compilers do; a save it does not
+    cover (an expression such as ``F()`` as a value, a field with its own placeholder, ``select_on_save``,
+    a filtered base manager, a backend that cannot return the new id) goes to Django unchanged."""
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        meta = base_qs.model._meta  # the table being saved (a parent's, under multi-table inheritance)
+        pairs = [(field, value) for field, _model, value in values]
+        if not pairs or meta.select_on_save or base_qs.query.where or not _plain(pairs):
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        connection = connections[using]
+        sql = _update_sql(using, meta.db_table, meta.pk.column, tuple(field.column for field, _value in pairs))
+        params = [field.get_db_prep_save(value, connection=connection) for field, value in pairs]
+        params.append(meta.pk.get_db_prep_value(pk_val, connection))
+        with connection.cursor() as cursor:
+            execute(cursor, sql, params)
+            return cursor.rowcount > 0
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        connection = connections[using]
+        pairs = [(field, getattr(self, field.attname) if raw else field.pre_save(self, add=True)) for field in fields]
+        if not pairs or not _plain(pairs) or not connection.features.can_return_columns_from_insert:
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
+        table = manager.model._meta.db_table
+        returning_sql, returning_params = connection.ops.return_insert_columns(returning_fields or [])
+        sql = _insert_sql(using, table, tuple(field.column for field, _value in pairs), returning_sql)
+        params = [field.get_db_prep_save(value, connection=connection) for field, value in pairs]
+        with connection.cursor() as cursor:
+            execute(cursor, sql, [*params, *returning_params])
+            if not returning_fields:
+                return []
+            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+        converted = []
+        for field, value in zip(returning_fields, row, strict=True):
+            column = field.get_col(table)
+            for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                value = converter(value, column, connection)
+            converted.append(value)
+        return [tuple(converted)]
+
+
+def _plain(pairs):
+    """Every value a plain one (no expression, no model instance) for a field without its own placeholder."""
+    return not any(
+        hasattr(field, "get_placeholder") or hasattr(value, "resolve_expression") or hasattr(value, "_meta")
+        for field, value in pairs
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _update_sql(using, table, pk_column, columns):
+    quote = connections[using].ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    return f"UPDATE {quote(table)} SET {assignments} WHERE {quote(table)}.{quote(pk_column)} = %s"  # nosec B608
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(using, table, columns, returning_sql):
+    quote = connections[using].ops.quote_name
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) VALUES ({placeholders})"
+    return f"{sql} {returning_sql}" if returning_sql else sql  # nosec B608 (names from the model)

@@ -6,6 +6,7 @@ from viewflow.workflow.models import Process as FlowProcess
 from viewflow.workflow.models import Task as FlowTask
 
 from ..choices import NotificationKind, Role, RunSource, RunStatus, WorkKind, WorkStatus
+from ..compiled import CompiledSaves
 from .standards import bilingual
 
 OPEN_STATUSES = (WorkStatus.OPEN, WorkStatus.CLAIMED)
@@ -81,7 +82,7 @@ class Run(models.Model):
         return self.title or self.external_id or f"#{self.pk}"
 
 
-class WorkItem(models.Model):
+class WorkItem(CompiledSaves, models.Model):
     """A piece of owned work with a deadline: a run's step or an exception follow-up.
 
     Every inbox, deadline, escalation and metric reads these rows. The times are facts: created,
