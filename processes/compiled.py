@@ -235,6 +235,6 @@ def _update_sql(using, table, pk_column, columns):
 @functools.lru_cache(maxsize=256)
 def _insert_sql(using, table, columns, returning_sql):
     quote = connections[using].ops.quote_name
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) VALUES ({placeholders})"
-    return f"{sql} {returning_sql}" if returning_sql else sql  # nosec B608 (names from the model)
+    names = ", ".join(quote(column) for column in columns)  # names from the model, values are parameters
+    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # nosec B608
+    return f"{sql} {returning_sql}" if returning_sql else sql
