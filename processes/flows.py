@@ -20,7 +20,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
 
 from .compiled import CompiledInsert
-from .models import RunProcess
+from .models import RunProcess, RunTask
 
 # A new task's link to the task before it (viewflow's ``task.previous.add(previous)``) as one prepared
 # INSERT: a new task has no links yet, so nothing can conflict, and Django's own add sends no
@@ -95,6 +95,7 @@ class RunFlow(flow.Flow):
     """Runs a published standard: one task per step, in order, each for the step's department and role."""
 
     process_class = RunProcess
+    task_class = RunTask
     lock_impl = lock.select_for_update_lock
     process_title = _("Process run")
 

@@ -1,6 +1,6 @@
 from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
-from .execution import Escalation, Notification, Run, RunProcess, WorkItem
+from .execution import Escalation, Notification, Run, RunProcess, RunTask, WorkItem
 from .integrations import ApiToken, WebhookDelivery, WebhookSubscription
 from .org import Department, User
 from .projects import (
@@ -36,6 +36,7 @@ __all__ = [
     "Notification",
     "Run",
     "RunProcess",
+    "RunTask",
     "WorkItem",
     "Department",
     "EscalationLevel",

@@ -21,6 +21,16 @@ class RunProcess(FlowProcess):
         verbose_name_plural = _("run processes")
 
 
+class RunTask(CompiledSaves, FlowTask):
+    """viewflow's task row of a run (proxy), written with compiled statements: every step completion
+    updates one task and creates two (``processes.compiled.CompiledSaves``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("run task")
+        verbose_name_plural = _("run tasks")
+
+
 class Run(models.Model):
     """One execution of a published standard version (e.g. one order going through order processing)."""
 

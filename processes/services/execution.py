@@ -425,7 +425,13 @@ def _locked(item: WorkItem, visible: Visible | None = None):
     with flow_lock.lock_scope(lock_impl, WorkItem, item.pk):
         locked = holder[-1]
         task = locked.flow_task
-        yield locked, (task.flow_task.activation_class(task) if task is not None else None)
+        if task is None:
+            yield locked, None
+            return
+        task_class = task.flow_task.flow_class.task_class
+        if task_class is not type(task) and task_class._meta.concrete_model is type(task)._meta.concrete_model:
+            task.__class__ = task_class  # the flow's proxy (RunTask), as viewflow's Task.coerced gives it
+        yield locked, task.flow_task.activation_class(task)
 
 
 def _guarded(func):

@@ -4,10 +4,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from viewflow.workflow.models import Task as FlowTask
 
 from processes import access, compiled, demo
 from processes.compiled import CompiledInsert, CompiledRead
-from processes.models import StandardVersion, User, WorkItem
+from processes.models import RunTask, StandardVersion, User, WorkItem
 from processes.services import execution
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +212,26 @@ def test_compiled_saves_write_read_back_and_keep_djangos_rules(users, org):
     if connection.vendor == "postgresql":  # and they ran as the connection's prepared statements
         statements = " ".join(_prepared_here())
         assert 'INSERT INTO "processes_workitem"' in statements and 'UPDATE "processes_workitem"' in statements
+
+
+def test_viewflow_task_rows_of_a_run_are_written_by_compiled_saves(users, org):
+    demo.load_processes()
+    version = StandardVersion.objects.get(process__code="order-processing", status="published")
+    run, _ = execution.run_start(version=version, user=users["sales"])
+    review = run.items.get(position=2)
+    execution.item_complete(item=review, user=users["sales"], checks=[], note="ok")
+    review.refresh_from_db()
+    finished = RunTask.objects.get(pk=review.flow_task_id)
+    nxt = run.items.get(status="open", kind="step")
+    created = RunTask.objects.get(pk=nxt.flow_task_id)
+    # the finished task was saved done and the next one created with the run's process, linked to it
+    # through the flow's advance gate (a task of its own, created and finished in the same completion)
+    assert (finished.status, finished.finished is not None) == ("DONE", True)
+    (gate,) = created.previous.all()
+    assert (gate.status, list(gate.previous.all())) == ("DONE", [FlowTask.objects.get(pk=finished.pk)])
+    assert (created.status, created.process_id) == ("NEW", run.flow_process_id)
+    assert created.pk != finished.pk and created.finished is None
+    assert isinstance(FlowTask.objects.get(pk=created.pk), FlowTask)  # the same rows under viewflow's model
+    if connection.vendor == "postgresql":
+        statements = " ".join(_prepared_here())
+        assert 'INSERT INTO "viewflow_task"' in statements and 'UPDATE "viewflow_task"' in statements
