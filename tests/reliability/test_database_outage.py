@@ -36,7 +36,8 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-RUNS = 100
+RUNS = 240  # 720 steps to complete: more than paced clients can finish, so work remains after the outage
+PACE = 0.1  # seconds an API client waits after each completion (load, not a race to empty the inboxes)
 BEFORE, OUTAGE, AFTER = 4.0, 4.0, 7.0  # seconds of load before, during and after the outage
 RECOVERY = 3.0  # every request started this long after PostgreSQL is back must succeed
 REQUEST_TIMEOUT = 20.0  # no request may take longer (gunicorn's worker timeout is 30 s)
@@ -162,6 +163,7 @@ def _api_completer(client, stop, completed):
         outcome = client.request("POST", f"/api/v1/work/items/{items[0]['id']}/complete/", data={})
         if outcome.status == 200:
             completed.append(items[0]["id"])
+        time.sleep(PACE)
 
 
 def _page_user(client, api, stop):
@@ -326,7 +328,7 @@ def test_postgresql_restart_under_load(site):
     first_ok = min(o.ended for o in outcomes if o.started > up and o.status == 200)
     completions_after = [o for o in after if o.method == "POST" and o.path.startswith("/api/") and o.status == 200]
     pages_after = [o for o in after if o.client == "page-manager" and o.method == "GET" and o.status == 200]
-    assert completions_after and pages_after
+    assert completions_after and pages_after, f"{len(completed)} API completions of {RUNS * 3} steps"
     before = [o for o in outcomes if o.ended < down]
     statuses = {code: sum(o.status == code for o in outcomes) for code in sorted({o.status for o in outcomes})}
     print(
