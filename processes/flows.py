@@ -32,6 +32,14 @@ def _link_previous(task, previous):
     _LINK([[task.pk, previous.pk]])
 
 
+def _new_task(flow_task, prev_activation, token, data, seed):
+    """The unsaved task row of ``flow_task`` after ``prev_activation``, as viewflow's activations build it."""
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
 class DecidedIfActivation(IfActivation):
     """An If gateway whose condition reads only the data it is created with: it is decided when it is
     created and stored already done, in one INSERT.
@@ -42,9 +50,7 @@ class DecidedIfActivation(IfActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = _new_task(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         activation._condition_result = flow_task._condition(activation)
         task.status = STATUS.DONE
@@ -66,9 +72,7 @@ class StepViewActivation(ViewActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = _new_task(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         owner_permission = flow_task.calc_owner_permission(activation)
         if owner_permission:
