@@ -121,9 +121,11 @@ class _Compiled:
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, using)
         # each column's converters, derived once as results_iter derives them on every call (about 80
-        # lookups for the locking read's columns); composite fields go through results_iter as before
+        # lookups for the locking read's columns)
         columns = [s[0] for s in select[0 : compiler.col_count]]
-        self.converters = None if compiler.has_composite_fields(columns) else compiler.get_converters(columns)
+        if compiler.has_composite_fields(columns):
+            raise ValueError("CompiledRead: composite fields are not supported")
+        self.converters = compiler.get_converters(columns)
 
     def run(self, values):
         flat = [s if isinstance(s, str) else _id(s) for v in values for s in (v if isinstance(v, tuple) else (v,))]
@@ -133,9 +135,7 @@ class _Compiled:
         objects = []
         # the compiler (shared by the threads of a process) only reads here: its converters, derived
         # once from its connection's backend operations, which make no query
-        if self.converters is None:
-            rows = self.compiler.results_iter(results=[rows])
-        elif self.converters:
+        if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
         for row in rows:
             obj = self.model.from_db(self.using, self.init_list, row[self.start : self.end])
