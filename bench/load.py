@@ -339,7 +339,7 @@ def main():
     parser.add_argument("--duration", type=int, default=30, help="seconds of load")
     parser.add_argument("--runs", type=int, default=8000, help="open steps to seed (more than can be completed)")
     parser.add_argument("--users", type=int, default=32, help="sales people, one API token each")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 x cores)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: one per core)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument(
@@ -352,7 +352,9 @@ def main():
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run (skip migrate)")
     args = parser.parse_args()
-    workers = args.workers or 2 * os.cpu_count()
+    # One worker per core: with 2 x cores the same load took more CPU per completion and its p95 was
+    # 1.3 times higher (docs/benchmarks.md, 2026-12-02); the threads cover the waits on PostgreSQL.
+    workers = args.workers or os.cpu_count()
     # gthread workers accept whatever connection reaches them first, so one can hold twice the share
     # of another and its requests queue behind each other (p95 2-6 times the median). Capped at their
     # share, every worker serves the same number of keep-alive clients (docs/operations.md, "Scaling").
