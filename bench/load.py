@@ -357,7 +357,8 @@ def main():
     workers = args.workers or os.cpu_count()
     # gthread workers accept whatever connection reaches them first, so one can hold twice the share
     # of another and its requests queue behind each other (p95 2-6 times the median). Capped at their
-    # share, every worker serves the same number of keep-alive clients (docs/operations.md, "Scaling").
+    # share, every worker serves the same number of keep-alive clients (docs/operations.md,
+    # "Running several workers").
     worker_connections = args.worker_connections or -(-args.clients // workers)
 
     setup_database(args.reuse)
