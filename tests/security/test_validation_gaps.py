@@ -346,3 +346,18 @@ def test_phase_days_of_ten_to_the_twelfth_answers_400(world):
     assert "phase_days" in response.json()
     project.refresh_from_db()
     assert project.phase_days == before
+
+
+def test_a_template1_row_with_an_absurd_step_time_is_a_row_error_not_a_500(world):
+    from processes.models import AsIsStep, CurrentStateAnalysis, ImprovementProject
+
+    project = ImprovementProject.objects.order_by("pk").first()
+    process = project.processes.first()
+    before = (CurrentStateAnalysis.objects.count(), AsIsStep.objects.count())
+    body = "process,owner,current state,pain points,risk\n"
+    body += f"{process.code},Li,order (99999999999 h) -> review (2 h),slow,high\n"
+    upload = SimpleUploadedFile("t1.csv", body.encode())
+    response = _client(world["specialist"]).post(reverse("projects:template1", args=[project.pk]), {"file": upload})
+    assert response.status_code == 400
+    assert "Row 2:" in response.content.decode()
+    assert (CurrentStateAnalysis.objects.count(), AsIsStep.objects.count()) == before
