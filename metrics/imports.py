@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from opsflow.imports import date_cell, number_cell, whole_number_cell
 from processes import access
 from processes.constants import VIEW
 from processes.models import Process
@@ -38,7 +39,7 @@ def parse(user, header, rows) -> tuple[list[dict], list[str]]:
     index = {name: names.index(name) for name in COLUMNS if name in names}
     indicators = {i.code: i for i in Indicator.objects.all()}
     processes = {p.code: p for p in access.scope_queryset(user, Process.objects.all())}
-    parsed, errors = [], []
+    parsed, errors, numbers, seen = [], [], [], {}
     for number, cells in rows:
 
         def cell(name, cells=cells):
@@ -52,35 +53,30 @@ def parse(user, header, rows) -> tuple[list[dict], list[str]]:
         process = processes.get(cell("process"))
         if process is None or not access.can(user, VIEW, process.department_id):
             problems.append(_("unknown process %(code)r") % {"code": cell("process")})
-        try:
-            start, end = date.fromisoformat(cell("period_start")[:10]), date.fromisoformat(cell("period_end")[:10])
-            if end < start:
-                problems.append(_("the period ends before it starts"))
-        except ValueError:
-            start = end = None
-            problems.append(_("dates must be YYYY-MM-DD"))
-        try:
-            value = Decimal(cell("value").rstrip("%"))
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            value = None
-            problems.append(_("the value %(value)r is not a number") % {"value": cell("value")})
-        counts = {}
-        for name in ("observations", "cases"):
-            text = cell(name)
-            if text and not text.isdigit():
-                problems.append(_("%(name)s must be a whole number") % {"name": name})
-            counts[name] = int(text) if text.isdigit() else None
+        start = _read(problems, date_cell, cell("period_start"), column="period_start")
+        end = _read(problems, date_cell, cell("period_end"), column="period_end")
+        if start and end and end < start:
+            problems.append(_("the period ends before it starts"))
+        value = _read(problems, number_cell, cell("value").removesuffix("%").removesuffix("％"), column="value")
+        counts = {
+            name: _read(problems, whole_number_cell, cell(name), column=name) if cell(name) else None
+            for name in ("observations", "cases")
+        }
         if (
             counts["cases"] is not None
             and counts["observations"] is not None
             and counts["cases"] > counts["observations"]
         ):
             problems.append(_("more cases than observations"))
+        external_id = cell("external_id")[:100]
+        if indicator is not None and external_id:
+            first = seen.setdefault((indicator.code, external_id), number)
+            if first != number:
+                problems.append(_("the external id %(id)r is also on row %(row)s") % {"id": external_id, "row": first})
         if problems:
             errors.append(_("Row %(n)s: %(problems)s.") % {"n": number, "problems": "; ".join(problems)})
             continue
+        numbers.append(number)
         parsed.append(
             {
                 "indicator": indicator.code,
@@ -90,11 +86,66 @@ def parse(user, header, rows) -> tuple[list[dict], list[str]]:
                 "value": str(value),
                 "sample_size": counts["observations"],
                 "numerator": counts["cases"],
-                "external_id": cell("external_id")[:100],
+                "external_id": external_id,
                 "note": cell("note")[:300],
             }
         )
-    return parsed, errors
+    refused = _confirm_errors(user, list(zip(numbers, parsed, strict=True)))
+    errors += refused.values()
+    return [row for number, row in zip(numbers, parsed, strict=True) if number not in refused], errors
+
+
+def _read(problems: list, reader, text: str, **kwargs):
+    """``reader(text, **kwargs)``, or None with its message added to ``problems``."""
+    try:
+        return reader(text, **kwargs)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+        return None
+
+
+def _confirm_errors(user, rows: list[tuple[int, dict]]) -> dict[int, str]:
+    """The confirmation run on the checked rows in a transaction rolled back: every row the store
+    would refuse (the database's bounds, the permission to record for the process, a clash with a
+    stored external id) is a row error of the preview, so a preview that passes cannot fail at confirm."""
+    from .services import measurements_import
+
+    errors = {}
+    if not rows:
+        return errors
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                measurements_import(user=user, rows=[row for _number, row in rows])
+            rows = []  # all pass: the usual case, in one run
+        except (ValidationError, PermissionDenied):
+            pass  # find each row that fails
+        for number, row in rows:
+            try:
+                with transaction.atomic():
+                    measurements_import(user=user, rows=[row])
+            except ValidationError as exc:
+                problems = [_message(name, text) for name, texts in _error_dict(exc).items() for text in texts]
+                errors[number] = _("Row %(n)s: %(problems)s.") % {"n": number, "problems": "; ".join(problems)}
+            except PermissionDenied as exc:
+                reason = str(exc) or _("you cannot record measurements of this process")
+                errors[number] = _("Row %(n)s: %(problems)s.") % {"n": number, "problems": reason}
+        transaction.set_rollback(True)
+    return errors
+
+
+def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+
+
+# the stored field a confirm error names, as the file's column
+FIELD_COLUMNS = {"sample_size": "observations", "numerator": "cases"}
+
+
+def _message(field: str, text: str) -> str:
+    if not field or field == NON_FIELD_ERRORS:
+        return text
+    return f"{FIELD_COLUMNS.get(field, field)}: {text}"
 
 
 def stash(user, rows) -> str:

@@ -6,10 +6,15 @@ with a message, before anything is parsed or stored."""
 
 import csv
 import io
+import re
 import zipfile
+from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from opsflow.validation import MAX_INTEGER, YEAR_MAX, YEAR_MIN
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024  # the upload itself (the forms say the same)
@@ -107,3 +112,69 @@ def _checked(cells: list[str], line: int) -> list[str]:
             _("Line %(n)s: a cell is longer than %(max)s characters.") % {"n": line, "max": MAX_CELL_CHARS}
         )
     return cells
+
+
+# Cells as numbers and dates
+# ------------------------------------------------------------------------------
+# One reading for every importer. Only the digits 0-9 count: str.isdigit() is also true of "²" (and
+# int("²") raises, a 500), and Python's int() and Decimal() read Arabic-Indic and other scripts' digits
+# that nobody checking the file would read the same way. Full-width digits and signs (１２．５, what
+# a Chinese input method types in Excel) are the same characters in another width and are read as
+# such. A point is the decimal separator; a comma only separates thousands (1,234 or 1,234.5), so "1,5"
+# is an error rather than a guess. No exponents, NaN or infinity: a cell holds a figure, not a float.
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％／　", "0123456789.,-+%/ ")
+NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+", re.ASCII)
+DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?", re.ASCII)
+
+
+def number_cell(text: str, *, column: str) -> Decimal:
+    """The figure in a cell ("12", "-3.5", "1,234.5", "１２"); a ``ValidationError`` naming the column
+    and the value otherwise (an empty cell included: callers decide whether a cell may be empty)."""
+    normal = text.strip().translate(FULL_WIDTH)
+    if not NUMBER.fullmatch(normal):
+        raise ValidationError(
+            _("%(column)s %(value)s is not a number (digits 0-9, a point for decimals)")
+            % {"column": column, "value": _quoted(text)}
+        )
+    return Decimal(normal.replace(",", ""))
+
+
+def whole_number_cell(text: str, *, column: str, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
+    """A whole number from ``minimum`` to ``maximum`` (by default what a PostgreSQL integer column holds)."""
+    value = number_cell(text, column=column)
+    if value != value.to_integral_value():
+        raise ValidationError(
+            _("%(column)s %(value)s is not a whole number") % {"column": column, "value": _quoted(text)}
+        )
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            _("%(column)s %(value)s is not between %(min)s and %(max)s")
+            % {"column": column, "value": _quoted(text), "min": minimum, "max": maximum}
+        )
+    return int(value)
+
+
+def date_cell(text: str, *, column: str) -> date:
+    """A date written YYYY-MM-DD (or YYYY/M/D, as Excel on Chinese Windows saves it) in the years
+    1900 to 2999 (``opsflow.validation``)."""
+    match = DATE.fullmatch(text.strip().translate(FULL_WIDTH))
+    try:
+        value = date(*(int(part) for part in match.groups())) if match else None
+    except ValueError:  # 2026-02-30
+        value = None
+    if value is None:
+        raise ValidationError(
+            _("%(column)s %(value)s is not a date (YYYY-MM-DD)") % {"column": column, "value": _quoted(text)}
+        )
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValidationError(
+            _("%(column)s %(value)s is not between the years %(min)s and %(max)s")
+            % {"column": column, "value": _quoted(text), "min": YEAR_MIN, "max": YEAR_MAX}
+        )
+    return value
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
+    return f"“{shown}”" if shown else _("(empty)")

@@ -163,6 +163,9 @@ def template1_export(analyses, fmt, filename):
     return xlsx_response(f"{filename}.xlsx", [Sheet(_("Current-state analysis"), template1_header(), rows)])
 
 
+AS_IS_HOURS_LIMIT = 10**6
+
+
 def template1_parse(project, header, rows):
     """Rows of an uploaded template 1 (process code or name, owner, "a (4 h) -> b (2 h)", pain points,
     risk) as analysis data; every bad row is named, and nothing is returned to store if any is bad."""
@@ -184,6 +187,11 @@ def template1_parse(project, header, rows):
         steps = parse_flow(cells[2]) if cells[2] else []
         if not steps:
             problems.append(_("no steps in the current state"))
+        for step in steps:
+            if step["hours"] is not None and step["hours"] >= AS_IS_HOURS_LIMIT:  # the column's 8 digits
+                problems.append(
+                    _("the time of %(step)r is more than %(max)s hours") % {"step": step["name_en"], "max": "999999"}
+                )
         if risk is None:
             problems.append(_("risk must be high, medium or low"))
         if problems:

@@ -92,6 +92,18 @@ class ExceptionPlanForm(RowForm):
 
 
 class BaseRowFormSet(forms.BaseFormSet):
+    def clean(self):
+        """Two rows with the same key would be saved as one (the later overwriting the earlier)."""
+        super().clean()
+        seen = {}
+        for index, form in enumerate(self.forms):
+            key = getattr(form, "cleaned_data", {}).get("key")
+            if not key or self._should_delete_form(form):
+                continue
+            first = seen.setdefault(key, index)
+            if first != index:
+                form.add_error(None, _("Row %(n)s has the same key; each row needs its own.") % {"n": first + 1})
+
     def ordered_rows(self) -> list[dict]:
         """The kept rows in the order the user arranged them (ORDER field), blank new rows skipped."""
         rows = []

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -16,6 +16,8 @@ from ..choices import (
 )
 from .base import BilingualNameMixin, TimeStampedModel
 from .standards import bilingual
+
+PHASE_DAYS_MAX = 250
 
 
 class ImprovementProject(BilingualNameMixin, TimeStampedModel):
@@ -39,7 +41,8 @@ class ImprovementProject(BilingualNameMixin, TimeStampedModel):
     phase_days = models.PositiveSmallIntegerField(
         _("working days per phase"),
         default=10,
-        validators=[MinValueValidator(1)],
+        # a year of working days at most: more is a typing mistake (and 10^12 overflowed the deadline's date)
+        validators=[MinValueValidator(1), MaxValueValidator(PHASE_DAYS_MAX)],
         help_text=_("The deadline of each phase's work, in working days."),
     )
     review_cadence = models.CharField(

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -164,7 +165,12 @@ class Step(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        # 0 would make every task of the step overdue the moment it opens; "no limit" is an empty limit
+        validators=[
+            MinValueValidator(
+                Decimal("0.01"), message=_("A time limit must be more than 0; leave it empty for no limit.")
+            )
+        ],
         help_text=_("Leave empty for a step without a time limit."),
     )
     time_unit = models.CharField(_("time unit"), max_length=20, choices=TimeUnit.choices, default=TimeUnit.HOURS)
@@ -185,8 +191,8 @@ class Step(models.Model):
             models.UniqueConstraint(fields=["version", "position"], name="step_position_unique"),
             models.UniqueConstraint(fields=["version", "key"], name="step_key_unique"),
             models.CheckConstraint(
-                condition=models.Q(time_limit__gte=0) | models.Q(time_limit__isnull=True),
-                name="step_time_limit_not_negative",
+                condition=models.Q(time_limit__gt=0) | models.Q(time_limit__isnull=True),
+                name="step_time_limit_positive",
             ),
         ]
 

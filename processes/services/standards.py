@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,8 +177,19 @@ def _sync_rows(*, user, version, model, rows: list[dict], fields: list[str], key
     kept = set()
     errors = {}
     objects = []
+    seen = {}
     for index, row in enumerate(rows, start=1):
         key = row.get("key") if key_field else None
+        if key:
+            try:
+                key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+            except ValueError:
+                errors[index] = {key_field: [_("Enter a valid UUID.")]}
+                continue
+            first = seen.setdefault(key, index)
+            if first != index:  # the later row would overwrite the earlier one: one of them lost
+                errors[index] = {key_field: [_("Row %(n)s has the same key; each row needs its own.") % {"n": first}]}
+                continue
         obj = existing.get(key) if key else None
         if obj is None:
             obj = model(version=version)

@@ -335,10 +335,13 @@ class Template1View(CapabilityRequiredMixin, View):
             parsed, errors = [], error_messages(exc)
         if errors or not parsed:
             return self.render_page(project, analyses, upload, errors or [_("The file has no rows.")], status=400)
-        with transaction.atomic():
-            for row in parsed:
-                steps = row.pop("steps")
-                projects.analysis_save(project=project, user=request.user, steps=steps, **row)
+        try:
+            with transaction.atomic():  # a row the store still refuses stores nothing, and says why
+                for row in parsed:
+                    steps = row.pop("steps")
+                    projects.analysis_save(project=project, user=request.user, steps=steps, **row)
+        except ValidationError as exc:
+            return self.render_page(project, analyses, upload, error_messages(exc), status=400)
         messages.success(request, _("%(n)s row(s) imported.") % {"n": len(parsed)})
         return redirect("projects:template1", pk=project.pk)
 

@@ -30,7 +30,7 @@ def test_a_malformed_file_stores_nothing_and_names_the_bad_rows(client_in):
     assert "Row 3: unknown indicator &#x27;nope&#x27;" in html
     row4 = [
         "the period ends before it starts",
-        "the value &#x27;abc&#x27; is not a number",
+        "value “abc” is not a number (digits 0-9, a point for decimals)",
         "more cases than observations",
     ]
     assert "Row 4: " + "; ".join(row4) in html

@@ -65,7 +65,7 @@ def test_create_process_then_fill_template_2(client, users, departments):
     assert response.status_code == 400
     html = response.content.decode()
     assert "The standard was not saved" in html
-    assert "This field is required." in html and "greater than or equal to 0" in html
+    assert "This field is required." in html and "A time limit must be more than 0" in html
     assert "Refund within 3 days" in html  # typed text kept
     assert "Parcel damaged" in html  # nothing the user typed is lost
     assert version.steps.count() == 0
