@@ -65,8 +65,8 @@ DUE_BATCH = 500
 USER_AGENT = "OpsFlow-Webhooks/1.0"
 
 
-# Cloud metadata services (AWS, GCP, Azure, Alibaba Cloud, Tencent Cloud): refused even when private
-# targets are allowed by network, unless named in OPSFLOW_WEBHOOK_ALLOWED_TARGETS itself.
+# Cloud metadata services (AWS, GCP, Azure, Alibaba Cloud, Tencent Cloud): refused even inside an
+# allowed network, unless OPSFLOW_WEBHOOK_ALLOWED_TARGETS names the host or the single address.
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata", "metadata.tencentyun.com"})
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.0.23")
@@ -316,10 +316,11 @@ def _address_allowed(address: str, networks) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    if any(ip.version == net.version and ip in net for net in networks):
-        return True
+    listed = [net for net in networks if ip.version == net.version and ip in net]
     if ip in METADATA_ADDRESSES:
-        return False
+        return any(net.num_addresses == 1 for net in listed)  # only when listed by itself
+    if listed:
+        return True
     # not is_global: loopback, link-local, RFC 1918, fc00::/7, 100.64/10, unspecified, reserved
     return ip.is_global and not ip.is_multicast
 
