@@ -97,9 +97,7 @@ def test_a_forgotten_password_is_reset_by_e_mail(client, users, language, title)
     form = client.get(link, follow=True, HTTP_ACCEPT_LANGUAGE=language)
     assert form.status_code == 200 and 'name="new_password1"' in form.content.decode()
     set_url = form.redirect_chain[-1][0]
-    response = client.post(
-        set_url, {"new_password1": "Reset-Password-2026", "new_password2": "Reset-Password-2026"}
-    )
+    response = client.post(set_url, {"new_password1": "Reset-Password-2026", "new_password2": "Reset-Password-2026"})
     assert response.status_code == 302
     assert _get(secret).status_code == 401
     client.logout()
