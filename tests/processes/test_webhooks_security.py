@@ -107,6 +107,11 @@ def test_an_operator_setting_allows_private_targets(api, users, dns):
     with override_settings(OPSFLOW_WEBHOOK_ALLOWED_TARGETS=["192.168.1.0/24"]):
         assert _create(api, users, url="http://intranet.example/hook").status_code == 201
         assert _create(api, users, url="http://10.0.0.1/hook", name="x").status_code == 400
+    with override_settings(OPSFLOW_WEBHOOK_ALLOWED_TARGETS=["169.254.0.0/16"]):  # metadata stays out
+        assert _create(api, users, url="http://169.254.169.254/latest", name="m").status_code == 400
+        assert _create(api, users, url="http://169.254.10.1/hook", name="ll").status_code == 201
+    with override_settings(OPSFLOW_WEBHOOK_ALLOWED_TARGETS=["169.254.169.254"]):  # only listed by itself
+        assert _create(api, users, url="http://169.254.169.254/latest", name="m").status_code == 201
     with override_settings(OPSFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS=True):
         assert _create(api, users, url="http://127.0.0.1:9/hook", name="local").status_code == 201
 
