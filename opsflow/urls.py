@@ -11,6 +11,7 @@ from processes.api import urls as process_api
 from . import views
 
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
+site = {"site_name": settings.SITE_NAME}
 
 api_v1 = [
     path("org/", include(process_api.org_urls)),
@@ -36,6 +37,38 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # a forgotten password is reset by e-mail (Django's views: the same answer for unknown addresses)
+    path(
+        "accounts/password-reset/",
+        login_not_required(auth_views.PasswordResetView.as_view(extra_email_context=site)),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        login_not_required(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        login_not_required(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        login_not_required(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
+    # the admin site has its own templates under the default names: these pages use theirs
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_changed.html"),
+        name="password_change_done",
+    ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

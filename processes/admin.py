@@ -1,13 +1,12 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import (
     admin_calendar,  # noqa: F401  (business calendar pages)
     admin_integrations,  # noqa: F401  (everybody's API tokens)
+    admin_users,  # noqa: F401  (people, roles and their audit trail)
 )
-from .models import Department, ExceptionPlan, Process, StandardVersion, Step, User
+from .models import Department, ExceptionPlan, Process, StandardVersion, Step
 
 
 @admin.register(Department)
@@ -15,17 +14,6 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name_en", "name_zh", "parent", "head"]
     search_fields = ["code", "name_en", "name_zh"]
     autocomplete_fields = ["parent", "head"]
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "first_name", "last_name", "department", "supervisor", "is_active"]
-    list_filter = ["department", "groups", "is_active"]
-    autocomplete_fields = ["department", "supervisor"]
-    fieldsets = (
-        *DjangoUserAdmin.fieldsets,
-        (_("Organisation"), {"fields": ("department", "supervisor", "language")}),
-    )
 
 
 class StepInline(admin.StackedInline):

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,9 +10,13 @@ class ProcessesConfig(AppConfig):
 
     def ready(self):
         from . import flows  # noqa: F401  (viewflow registers the flow's permissions at import)
+        from .models import User
         from .roles import ensure_role_groups
+        from .services.tokens import revoke_tokens_on_password_change
         from .tombstones import track_processes
 
         track_processes()
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="processes.ensure_role_groups")
+        # every way of setting a password (own change, admin, reset, set_password) ends in User.save()
+        post_save.connect(revoke_tokens_on_password_change, sender=User, dispatch_uid="processes.tokens_on_password")

@@ -15,7 +15,9 @@ ADMIN_SITE_PERMISSIONS = {
         for model in ("calendarday", "businesscalendar")
         for action in ("add", "change", "delete", "view")
     ]
-    + [("auth", "view_group"), ("processes", "view_apitoken"), ("processes", "delete_apitoken")],
+    + [("auth", "view_group"), ("processes", "view_apitoken"), ("processes", "delete_apitoken")]
+    # the audit trail of role grants and revokes (read-only for everybody)
+    + [("processes", "view_rolechange")],
 }
 
 

@@ -193,6 +193,10 @@ AXES_CLIENT_IP_CALLABLE = "opsflow.security.client_ip"
 # Behind reverse proxies: how many of them append to X-Forwarded-For, so the client's address counts
 # rather than the proxy's. 0 (the default) trusts no header: a client could forge it.
 OPSFLOW_PROXY_COUNT = env.int("OPSFLOW_PROXY_COUNT", default=0)
+# Webhook targets inside the network (loopback, link-local, private, metadata) are refused unless
+# listed here (host names or networks, comma-separated: "erp.intra,10.20.0.0/16") or all allowed.
+OPSFLOW_WEBHOOK_ALLOWED_TARGETS = env.list("OPSFLOW_WEBHOOK_ALLOWED_TARGETS", default=[])
+OPSFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("OPSFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 # STATIC
 # ------------------------------------------------------------------------------

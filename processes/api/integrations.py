@@ -1,7 +1,10 @@
 """Webhooks over REST, for IT support and administrators: subscriptions (create, change, deactivate
 with ``active: false``) and the read-only delivery log."""
 
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
 
@@ -20,7 +23,12 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         max_length=200,
         required=False,
         allow_blank=True,
-        help_text="Signs each delivery (X-OpsFlow-Signature: sha256=HMAC-SHA256 of the body); empty: a random one.",
+        write_only=True,
+        help_text=(
+            "Signs each delivery (X-OpsFlow-Signature: sha256=HMAC-SHA256 of the body); empty: a random one. "
+            "Write-only: the answer to the creation shows it once (`secret`), never again; an update without "
+            "it keeps it; `replace-secret` sets a new one."
+        ),
     )
 
     class Meta:
@@ -40,6 +48,18 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_by", "created_at", "updated_at"]
 
 
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    """The answer to a creation: the subscription with its secret, this once."""
+
+    secret = serializers.CharField(read_only=True, help_text="The secret; shown only in this answer.")
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="The new secret; empty: a random one."
+    )
+
+
 class WebhookSubscriptionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -56,6 +76,14 @@ class WebhookSubscriptionViewSet(
     write_capability = MANAGE_ORG
     filterset_fields = ["active", "department"]
 
+    @extend_schema(responses={201: WebhookSubscriptionCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        body = WebhookSubscriptionCreatedSerializer(serializer.instance, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
     def perform_create(self, serializer):
         serializer.instance = webhooks.webhook_subscription_save(user=self.request.user, **serializer.validated_data)
 
@@ -63,6 +91,18 @@ class WebhookSubscriptionViewSet(
         serializer.instance = webhooks.webhook_subscription_save(
             user=self.request.user, subscription=serializer.instance, **serializer.validated_data
         )
+
+    @extend_schema(request=WebhookSecretSerializer, responses={200: WebhookSecretSerializer})
+    @action(detail=True, methods=["post"], url_path="replace-secret")
+    def replace_secret(self, request, pk=None):
+        """Give the subscription a new secret (the one posted, or a random one), shown in this answer only."""
+        subscription = self.get_object()
+        serializer = WebhookSecretSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        secret = webhooks.webhook_subscription_secret_replace(
+            subscription=subscription, user=request.user, secret=serializer.validated_data.get("secret", "")
+        )
+        return Response({"secret": secret})
 
     def object_department_id(self, obj):
         return obj.department_id

@@ -1,3 +1,4 @@
+from .audit import RoleChange
 from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, RunTask, WorkItem
@@ -17,6 +18,7 @@ from .standards import EscalationLevel, ExceptionPlan, Process, StandardTarget, 
 from .sync import Tombstone
 
 __all__ = [
+    "RoleChange",
     "ApiToken",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -52,3 +52,20 @@ def api_token_revoke(*, token: ApiToken, user) -> None:
 def _delete(token: ApiToken, *, by, reason: str) -> None:
     logger.info("API token %r (%s…) of %s %s by %s", token.name, token.token_key, token.user, reason, by)
     token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user, reason: str) -> int:
+    """Revoke every API token of ``user`` (their password changed: whoever knew it may hold one)."""
+    count = 0
+    for token in ApiToken.objects.select_for_update().filter(user=user):
+        _delete(token, by=user, reason=reason)
+        count += 1
+    return count
+
+
+def revoke_tokens_on_password_change(sender, instance, created, **kwargs):
+    """post_save of the user: ``set_password()`` leaves the new raw password in ``_password`` until
+    the save that stores it (Django's own hook for password validators), so this is every change."""
+    if not created and getattr(instance, "_password", None) is not None:
+        api_tokens_revoke_all(user=instance, reason="revoked (password changed)")

@@ -12,6 +12,13 @@ answer is recorded with another conditional update. A 2xx answer marks the deliv
 other answer, a time-out or a refused connection schedules the next attempt with exponential backoff
 (``next_attempt_at``), which the beat job ``processes.webhook_deliveries_due`` picks up; after
 ``MAX_ATTEMPTS`` the delivery is failed (an administrator can redeliver it from the delivery log).
+
+Targets inside the network are refused (issue 21): the host is resolved when a subscription is saved
+and again before every attempt, and a name that resolves to a loopback, link-local, private, shared,
+unspecified, multicast or cloud-metadata address is refused; the attempt then connects to the very
+address it checked, so a name re-pointed in between (DNS rebinding) cannot reach inside.
+``OPSFLOW_WEBHOOK_ALLOWED_TARGETS`` (hosts and networks) or ``OPSFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS``
+let an operator allow such targets on purpose.
 """
 
 from __future__ import annotations
@@ -19,13 +26,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -53,6 +63,14 @@ BACKOFF_MAX = 6 * 3600
 CLAIM_SECONDS = 120
 DUE_BATCH = 500
 USER_AGENT = "OpsFlow-Webhooks/1.0"
+
+
+# Cloud metadata services (AWS, GCP, Azure, Alibaba Cloud, Tencent Cloud): refused even inside an
+# allowed network, unless OPSFLOW_WEBHOOK_ALLOWED_TARGETS names the host or the single address.
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata", "metadata.tencentyun.com"})
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.0.23")
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -270,9 +288,100 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     return delivery
 
 
+# Target addresses
+# ------------------------------------------------------------------------------
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (empty when it does not)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def _allowed_targets() -> tuple[set[str], list]:
+    hosts, networks = set(), []
+    for entry in getattr(settings, "OPSFLOW_WEBHOOK_ALLOWED_TARGETS", ()) or ():
+        entry = str(entry).strip().lower()
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            hosts.add(entry)
+    return hosts, networks
+
+
+def _address_allowed(address: str, networks) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    listed = [net for net in networks if ip.version == net.version and ip in net]
+    if ip in METADATA_ADDRESSES:
+        return any(net.num_addresses == 1 for net in listed)  # only when listed by itself
+    if listed:
+        return True
+    # not is_global: loopback, link-local, RFC 1918, fc00::/7, 100.64/10, unspecified, reserved
+    return ip.is_global and not ip.is_multicast
+
+
+def webhook_target_addresses(url: str) -> list[str] | None:
+    """The checked addresses to post ``url`` to, or ``None`` when the operator allows every target
+    (connect by name). Raises ``ValidationError`` on ``url`` when the host is unknown or any of its
+    addresses lies inside the network."""
+    if getattr(settings, "OPSFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", False):
+        return None
+    parts = urlsplit(url)
+    try:
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationError({"url": _("Enter a valid URL.")}) from None
+    allowed_hosts, networks = _allowed_targets()
+    if host in allowed_hosts:
+        return None
+    refused = ValidationError(
+        {
+            "url": _(
+                "Webhooks to %(host)s are not allowed: it is an address inside the network (loopback, "
+                "link-local, private or cloud metadata). An operator can allow such targets in the settings."
+            )
+            % {"host": host}
+        }
+    )
+    if host in METADATA_HOSTS:
+        raise refused
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = _resolve(host, port)
+    if not addresses:
+        raise ValidationError({"url": _("The host %(host)s could not be found (DNS).") % {"host": host}})
+    if not all(_address_allowed(address, networks) for address in addresses):
+        raise refused
+    return addresses
+
+
+def _pinned(connection_class, address: str):
+    """A connection class that connects to ``address`` while speaking to (and, for https, checking
+    the certificate of) the URL's host name."""
+
+    class Pinned(connection_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+            self._create_connection = lambda target, *rest: create((address, target[1]), *rest)
+
+    return Pinned
+
+
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """Post the payload; returns (HTTP status or None, error text). Redirects are not followed: the
     receiver's address must be right."""
+    try:
+        addresses = webhook_target_addresses(delivery.subscription.url)
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
     body = body_bytes(delivery.payload)
     url = urlsplit(delivery.subscription.url)
     headers = {
@@ -283,6 +392,8 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         "X-OpsFlow-Signature": signature(delivery.subscription.secret, body),
     }
     connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    if addresses:
+        connection_class = _pinned(connection_class, addresses[0])
     connection = connection_class(url.hostname or "", url.port, timeout=TIMEOUT_SECONDS)
     try:
         connection.request("POST", (url.path or "/") + (f"?{url.query}" if url.query else ""), body, headers)
@@ -362,21 +473,40 @@ SUBSCRIPTION_FIELDS = ("name", "url", "secret", "event_types", "department", "ac
 
 @transaction.atomic
 def webhook_subscription_save(*, user, subscription: WebhookSubscription | None = None, **data) -> WebhookSubscription:
-    """Create or change a subscription; an empty secret gets a random one."""
+    """Create or change a subscription. A new one without a secret gets a random one; a change
+    without a secret keeps the old one (it is shown once: ``webhook_subscription_secret_replace``).
+    The URL's host must not lie inside the network (``webhook_target_addresses``)."""
     _require_manage(user)
     unknown = set(data) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")
+    if not data.get("secret"):
+        data.pop("secret", None)
     subscription = subscription or WebhookSubscription(created_by=user)
+    url_changed = subscription.pk is None or ("url" in data and data["url"] != subscription.url)
     for field, value in data.items():
         setattr(subscription, field, value)
     if not subscription.secret:
         subscription.secret = secrets.token_urlsafe(32)
     subscription.event_types = sorted(set(subscription.event_types or []))
     subscription.full_clean()
+    if url_changed:
+        webhook_target_addresses(subscription.url)
     subscription.save()
     logger.info("webhook subscription %s (%s) saved by %s", subscription.pk, subscription.url, user)
     return subscription
+
+
+@transaction.atomic
+def webhook_subscription_secret_replace(*, subscription: WebhookSubscription, user, secret: str = "") -> str:
+    """Give the subscription a new secret (``secret``, or a random one) and return it: the caller
+    shows it once, to be given to the receiver; deliveries from now on are signed with it."""
+    _require_manage(user)
+    subscription.secret = secret or secrets.token_urlsafe(32)
+    subscription.full_clean()
+    subscription.save(update_fields=["secret", "updated_at"])
+    logger.info("webhook subscription %s: secret replaced by %s", subscription.pk, user)
+    return subscription.secret
 
 
 @transaction.atomic

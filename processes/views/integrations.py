@@ -104,10 +104,23 @@ class WebhookSubscriptionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.order_by("code")
         self.fields["department"].empty_label = _("All departments")
-        self.fields["secret"].required = False
-        self.fields["secret"].help_text = _(
-            "Signs every delivery (HMAC-SHA256); give it to the receiver. Leave empty for a random one."
-        )
+        if self.instance.pk:
+            # the secret is shown once, after creation or replacement: never in the edit form
+            del self.fields["secret"]
+        else:
+            self.fields["secret"].required = False
+            self.fields["secret"].widget = forms.PasswordInput(attrs={"autocomplete": "off"})
+            self.fields["secret"].help_text = _(
+                "Signs every delivery (HMAC-SHA256); give it to the receiver. Leave empty for a random one."
+            )
+
+
+def _render_secret(request, subscription, secret, *, created: bool):
+    """The one page that shows a webhook's secret, right after it was set; never cached."""
+    context = {"subscription": subscription, "secret": secret, "created": created}
+    response = render(request, "processes/integrations/webhook_secret.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 class WebhookListView(CapabilityRequiredMixin, View):
@@ -134,7 +147,7 @@ class WebhookFormView(CapabilityRequiredMixin, View):
         subscription = get_object_or_404(WebhookSubscription, pk=pk) if pk else None
         form = WebhookSubscriptionForm(request.POST, instance=subscription)
         if form.is_valid():
-            data = {field: form.cleaned_data[field] for field in webhooks.SUBSCRIPTION_FIELDS}
+            data = {field: form.cleaned_data[field] for field in webhooks.SUBSCRIPTION_FIELDS if field in form.fields}
             try:
                 subscription = webhooks.webhook_subscription_save(
                     user=request.user, subscription=WebhookSubscription.objects.filter(pk=pk).first(), **data
@@ -143,18 +156,24 @@ class WebhookFormView(CapabilityRequiredMixin, View):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
+                if pk is None:
+                    return _render_secret(request, subscription, subscription.secret, created=True)
                 messages.success(request, _("The webhook “%(name)s” was saved.") % {"name": subscription.name})
                 return redirect("integrations:webhooks")
         return render(request, self.template_name, {"form": form, "subscription": subscription}, status=400)
 
 
 class WebhookActionView(CapabilityRequiredMixin, View):
-    """Activate or deactivate a subscription (deactivated ones receive nothing and are not retried)."""
+    """Activate or deactivate a subscription (deactivated ones receive nothing and are not retried),
+    or replace its secret (the new one is shown once)."""
 
     capability = MANAGE_ORG
 
     def post(self, request, pk, action):
         subscription = get_object_or_404(WebhookSubscription, pk=pk)
+        if action == "replace-secret":
+            secret = webhooks.webhook_subscription_secret_replace(subscription=subscription, user=request.user)
+            return _render_secret(request, subscription, secret, created=False)
         if action not in ("activate", "deactivate"):
             raise PermissionDenied
         webhooks.webhook_subscription_set_active(

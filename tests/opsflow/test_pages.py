@@ -4,6 +4,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"/accounts/login/", "/healthz", "/i18n/setlang/", "/jsi18n/"}
+# a forgotten password is reset without a login
+PUBLIC |= {"/accounts/password-reset/", "/accounts/password-reset/sent/", "/accounts/reset/done/"}
 
 
 def _page_paths(patterns=None, prefix=""):

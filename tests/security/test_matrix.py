@@ -76,7 +76,16 @@ PAGE_MODELS = {
 POST_ONLY = {"integrations:delivery-redeliver"}
 # Pages that are not the product's own (the admin site has its own staff check) or need no login.
 SKIPPED_PREFIXES = ("admin/", "api/", "__debug__/")
-PUBLIC_PAGES = {"login", "set_language", "healthz", "javascript-catalog"}
+PUBLIC_PAGES = {
+    "login",
+    "set_language",
+    "healthz",
+    "javascript-catalog",
+    # a forgotten password is reset without a login (issue 21)
+    "password_reset",
+    "password_reset_done",
+    "password_reset_complete",
+}
 # Pages only IT support and admins open (the integrations of the organisation; everyone manages
 # their own API tokens).
 ORG_ADMIN_PAGES = re.compile(r"^integrations:(?!token)")
