@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('processes', '0015_run_task'),
+        ('processes', '0016_step_time_limit_positive_phase_days_bounded'),
     ]
 
     operations = [
