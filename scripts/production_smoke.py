@@ -19,7 +19,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_USER = "sales"  # ops staff in Sales, supervised by the manager (demo.USERS)
+DEMO_USER = "manager"  # logs in to the pages (a manager sees the dashboards) and receives the escalation
+API_USER = "sales"  # the integration's person: ops staff in Sales, supervised by the manager (demo.USERS)
 DEMO_PASSWORD = "demo"  # noqa: S105 (the documented demo password, loaded only by loaddemo)
 FAR_FUTURE = "max-age=315360000"
 STATIC_REF = re.compile(r"""(?:href|src)="(/static/[^"]+)\"""")
@@ -161,7 +162,7 @@ def check_dashboard_and_plotly(client):
 
 def api_token():
     result = subprocess.run(  # noqa: S603 (our own manage.py)
-        [sys.executable, "manage.py", "apitoken", DEMO_USER, "--name", "production smoke", "--days", "1"],
+        [sys.executable, "manage.py", "apitoken", API_USER, "--name", "production smoke", "--days", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -192,7 +193,7 @@ def check_api(url, state):
     )
     expect(status == 201, f"POST /api/v1/work/runs/ answered {status}: {body}")
     state["run"] = body["id"]
-    return f"GET runs 200; POST runs 201 (run {body['id']}, {external_id})"
+    return f"{API_USER}'s token: GET runs 200; POST runs 201 (run {body['id']}, {external_id})"
 
 
 def check_escalation(url, state, timeout):
