@@ -70,7 +70,12 @@ start() {  # start NAME ARGS...: scripts/docker-entrypoint.sh ARGS in the backgr
 
 say "clean virtualenv, pip install . (no extras) into $WORK/venv"
 "$SMOKE_PYTHON" -m venv "$WORK/venv" || fail "could not create a virtualenv with $SMOKE_PYTHON"
-"$WORK/venv/bin/pip" install --quiet --disable-pip-version-check . || fail "pip install . failed"
+# the package is built from the files the Dockerfile copies before its `pip install .`, in a folder of their
+# own (setuptools builds in the source folder: a build/ left there by an earlier run could add stale modules)
+mkdir "$WORK/src"
+cp -R pyproject.toml README.md opsflow processes pilots metrics "$WORK/src/"
+find "$WORK/src" -name __pycache__ -prune -exec rm -rf {} +
+"$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "$WORK/src" || fail "pip install . failed"
 export PATH="$WORK/venv/bin:$PATH"
 [ "$(command -v python)" = "$WORK/venv/bin/python" ] || fail "the virtualenv's python is not first on PATH"
 for tool in gunicorn celery; do command -v "$tool" >/dev/null || fail "$tool is not installed by pip install ."; done

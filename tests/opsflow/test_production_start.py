@@ -36,4 +36,8 @@ def test_ci_runs_the_production_smoke_with_the_same_entrypoint():
         assert f"sh scripts/docker-entrypoint.sh {command}" in smoke, command
     for command in ("web", "worker", "beat"):
         assert f"start {command} {command}" in smoke, command
-    assert 'pip" install --quiet --disable-pip-version-check .' in smoke  # not editable, no extras
+    # not editable, no extras, built from exactly what the Dockerfile copies before its `pip install .`
+    assert 'pip" install --quiet --disable-pip-version-check "$WORK/src"' in smoke
+    before_install = (ROOT / "Dockerfile").read_text().split("RUN pip install")[0]
+    copied = [name for line in re.findall(r"^COPY (.+)$", before_install, re.MULTILINE) for name in line.split()[:-1]]
+    assert f'cp -R {" ".join(copied)} "$WORK/src/"' in smoke
