@@ -9,10 +9,12 @@ COPY pilots pilots
 COPY metrics metrics
 RUN pip install --no-cache-dir .
 COPY . .
-RUN python scripts/compile_messages.py \
- && DJANGO_SECRET_KEY=build-only-$(python -c "import secrets;print(secrets.token_hex(32))") DJANGO_ALLOWED_HOSTS=build \
-    python manage.py collectstatic --noinput
+# translations and static files (hashed names + manifest); the same script starts every process below
+RUN sh scripts/docker-entrypoint.sh build
 RUN useradd --system --home /app opsflow && mkdir -p /app/var && chown -R opsflow /app/var
 USER opsflow
 EXPOSE 8000
-CMD ["gunicorn", "opsflow.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--max-requests", "2000", "--max-requests-jitter", "200"]
+# web: migrate, then gunicorn on 0.0.0.0:8000, one worker per core (scripts/docker-entrypoint.sh);
+# docker-compose.yml runs `worker` and `beat` with the same script. CI's production smoke
+# (scripts/production_smoke.sh) starts the same commands without Docker.
+CMD ["sh", "scripts/docker-entrypoint.sh", "web"]

@@ -34,3 +34,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# collectstatic leaves out the npm folders bundled in viewflow's wheel (see opsflow.apps.StaticFilesConfig)
+INSTALLED_APPS = [  # noqa: F405
+    "opsflow.apps.StaticFilesConfig" if app == "django.contrib.staticfiles" else app
+    for app in INSTALLED_APPS  # noqa: F405
+]
