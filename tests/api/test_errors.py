@@ -1,5 +1,6 @@
 """Client mistakes answer 4xx in JSON: malformed bodies 400, oversize bodies 413, too many requests 429."""
 
+import json
 import threading
 from types import SimpleNamespace
 
@@ -86,3 +87,71 @@ def test_the_schema_declares_the_common_errors_on_every_operation():
         if method in ("post", "put", "patch"):
             assert "413" in operation["responses"], operation["operationId"]
     assert "Retry-After" in schema["paths"]["/api/v1/work/items/"]["get"]["responses"]["503"]["description"]
+
+
+# Nesting and JSON error pages
+# ------------------------------------------------------------------------------
+def _nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/projects/projects/"),
+        ("post", "/api/v1/work/runs/"),
+        ("post", "/api/v1/processes/processes/"),
+        ("post", "/api/v1/work/events/"),
+    ],
+)
+@pytest.mark.parametrize("levels", [1_000, 100_000])
+def test_deeply_nested_json_is_400_json_on_every_endpoint(api, users, settings, method, url, levels):
+    """2 KB of ``[[[[…`` was a RecursionError (500, an HTML page in production)."""
+    from processes.models import ImprovementProject as Project
+
+    settings.DEBUG = False
+    client = api(users["admin"])
+    client.raise_request_exception = False  # what a real client sees: Django's handler, not the traceback
+    before = Project.objects.count()
+    response = getattr(client, method)(url, _nested(levels), content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    assert "more than 64 levels deep" in response.json()["detail"]
+    assert Project.objects.count() == before
+
+
+def test_nesting_up_to_the_limit_is_parsed_and_brackets_in_strings_do_not_count(api, users):
+    from opsflow.api.parsers import MAX_JSON_DEPTH, parse_json
+
+    assert parse_json(_nested(MAX_JSON_DEPTH)) == parse_json(_nested(MAX_JSON_DEPTH))  # accepted
+    body = json.dumps({"title": "[" * 5000 + '\\"{' * 100, "note": [[["]]]]]"]]]})
+    assert parse_json(body)["title"].startswith("[[[")
+    client = api(users["admin"])
+    response = client.post("/api/v1/projects/projects/", {"title": "[" * 500, "x": [[[1]]]}, format="json")
+    assert response.status_code in (201, 400)
+    assert "levels deep" not in response.content.decode()  # refused (if at all) for its fields, not its shape
+
+
+def test_nested_json_refused_in_chinese(api, users):
+    client = api(users["admin"])
+    response = client.post(
+        "/api/v1/projects/projects/", _nested(5_000), content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400 and "层" in response.json()["detail"]
+
+
+def test_api_errors_outside_drf_answer_json_in_production(client, settings):
+    """An unknown API address, and a server error under /api/, answer JSON (an HTML page for pages)."""
+    from django.test import RequestFactory
+
+    from opsflow import errors
+
+    settings.DEBUG = False
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+    request = RequestFactory().get("/api/v1/org/departments/")
+    response = errors.server_error(request)
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert "detail" in json.loads(response.content)
+    assert "text/html" in errors.server_error(RequestFactory().get("/")).get("Content-Type")
