@@ -1,11 +1,13 @@
 """Client mistakes answer 4xx in JSON: malformed bodies 400, oversize bodies 413, too many requests 429."""
 
 import json
+import re
 import threading
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from opsflow.api.throttling import UserRateThrottle
 
@@ -155,3 +157,68 @@ def test_api_errors_outside_drf_answer_json_in_production(client, settings):
     assert response.status_code == 500 and response["Content-Type"] == "application/json"
     assert "detail" in json.loads(response.content)
     assert "text/html" in errors.server_error(RequestFactory().get("/")).get("Content-Type")
+
+
+# The error answers the schema declares
+# ------------------------------------------------------------------------------
+def _operations():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (re.sub(r"\{[^}]+\}", "999999", path), method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+
+
+def test_every_operation_declares_the_errors_it_really_answers(api, users):
+    """Each operation is called without credentials, with a bad token, as a person without roles, with an
+    unknown id, with a body that is not JSON, one nested too deeply and one of the wrong shape: every
+    answer's status must be declared in the schema (generated clients only know declared answers)."""
+    from processes.models import User
+
+    nobody = User.objects.create(username="no-roles")
+    admin = api(users["admin"])
+    undeclared = []
+    operations = _operations()
+    assert len(operations) > 100
+    for url, method, operation in operations:
+        declared = set(operation["responses"])
+        has_body = method in ("post", "put", "patch")
+        calls = [
+            ("anonymous", api(), {}),
+            ("bad token", APIClient(HTTP_AUTHORIZATION="Token opsflow_" + "0" * 64, REMOTE_ADDR="10.3.0.1"), {}),
+            ("no roles", api(nobody), {}),
+        ]
+        if "999999" in url:
+            calls.append(("unknown id", admin, {}))
+        if has_body:
+            calls += [
+                ("not JSON", admin, {"data": "x=1", "content_type": "application/x-www-form-urlencoded"}),
+                ("too deep", admin, {"data": "[" * 100 + "]" * 100, "content_type": "application/json"}),
+                ("wrong shape", admin, {"data": '{"id": "x", "name": [[]]}', "content_type": "application/json"}),
+            ]
+        for what, client, kwargs in calls:
+            response = getattr(client, method)(url, **kwargs)
+            if str(response.status_code) not in declared:
+                undeclared.append(f"{method.upper()} {url} ({what}): {response.status_code}")
+    cache.clear()  # the bad-token counts
+    assert not undeclared, "\n".join(undeclared)
+
+
+def test_error_answers_have_the_declared_bodies(api, users):
+    """The bodies behind the declared codes are the components the exception handler writes."""
+    operations = {(url, method): operation for url, method, operation in _operations()}
+    create = operations[("/api/v1/projects/projects/", "post")]["responses"]
+    assert create["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ValidationErrorBody")
+    assert {"400", "401", "403", "413", "415", "429", "503"} <= set(create)
+    detail = operations[("/api/v1/projects/projects/999999/", "patch")]["responses"]
+    assert {"400", "401", "403", "404", "412", "413"} <= set(detail)
+    assert detail["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorDetail")
+    assert "409" in operations[("/api/v1/work/items/999999/complete/", "post")]["responses"]
+    assert "409" not in operations[("/api/v1/org/departments/", "get")]["responses"]
+    assert "400" not in operations[("/api/v1/org/users/me/", "get")]["responses"]
+    response = api(users["admin"]).post("/api/v1/projects/projects/", {}, format="json")
+    assert response.status_code == 400 and isinstance(response.json(), dict)
