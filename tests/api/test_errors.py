@@ -123,9 +123,16 @@ def test_deeply_nested_json_is_400_json_on_every_endpoint(api, users, settings, 
 
 
 def test_nesting_up_to_the_limit_is_parsed_and_brackets_in_strings_do_not_count(api, users):
+    from rest_framework.exceptions import ParseError
+
     from opsflow.api.parsers import MAX_JSON_DEPTH, parse_json
 
-    assert parse_json(_nested(MAX_JSON_DEPTH)) == parse_json(_nested(MAX_JSON_DEPTH))  # accepted
+    expected = []
+    for _ in range(MAX_JSON_DEPTH - 1):
+        expected = [expected]
+    assert parse_json(_nested(MAX_JSON_DEPTH)) == expected  # the deepest accepted
+    with pytest.raises(ParseError, match="more than 64 levels"):
+        parse_json(_nested(MAX_JSON_DEPTH + 1))
     body = json.dumps({"title": "[" * 5000 + '\\"{' * 100, "note": [[["]]]]]"]]]})
     assert parse_json(body)["title"].startswith("[[[")
     client = api(users["admin"])
