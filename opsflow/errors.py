@@ -57,12 +57,41 @@ def database_unavailable_response(request) -> HttpResponse:
     return response
 
 
+def _api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json_error(message, status: int) -> JsonResponse:
+    # the body DRF's exception handler writes ({"detail": ...}), so clients read one error format
+    return JsonResponse({"detail": str(message)}, status=status)
+
+
+def bad_request(request, exception=None):
+    """handler400 (a suspicious request Django refused before any view, e.g. too many form fields):
+    JSON for the API."""
+    if _api(request):
+        return _json_error(_("The request is malformed."), 400)
+    return defaults.bad_request(request, exception)
+
+
 def permission_denied(request, exception=None):
+    if _api(request):
+        return _json_error(_("You do not have permission to perform this action."), 403)
     return render(request, "403.html", status=403)
 
 
+def page_not_found(request, exception=None):
+    """handler404: an unknown API address answers JSON like an unknown object does."""
+    if _api(request):
+        return _json_error(_("Not found."), 404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request):
-    """handler500: a database outage is 503 (temporary, retry), anything else the usual 500 page."""
+    """handler500: a database outage is 503 (temporary, retry), anything else the usual 500 page (JSON for
+    the API, so that a client's error handling never has to read HTML)."""
     if database_unavailable(sys.exc_info()[1]):
         return database_unavailable_response(request)
+    if _api(request):
+        return _json_error(_("Server error: the request failed and was logged. Try again later."), 500)
     return defaults.server_error(request)

@@ -3,9 +3,20 @@
 - Every failed login is logged (``opsflow.security``: username and client address, never the password);
   django-axes counts them per username + address and, past ``AXES_FAILURE_LIMIT``, refuses that pair for
   ``AXES_COOLOFF_TIME``: ``lockout_response`` shows the login page again with the reason (HTTP 429).
-- API tokens: a client address that presents ``TOKEN_FAILURE_LIMIT`` bad tokens within
-  ``TOKEN_FAILURE_WINDOW`` seconds is answered 429 until the window passes (counted in the cache, so
-  shared by every web process when Redis is configured).
+- API tokens: bad tokens are counted twice, per client address and per token prefix (knox's
+  ``token_key``, the first 15 characters, which name one token), in the cache (shared by every web
+  process when Redis is configured); each count lasts ``TOKEN_FAILURE_WINDOW`` seconds from its first
+  failure. Past ``TOKEN_FAILURE_LIMIT``:
+
+  - the address: its *bad* tokens are answered 429 instead of 401; a valid token from it still works
+    (behind a proxy without ``OPSFLOW_PROXY_COUNT`` every client has the proxy's address, and one
+    guesser must not lock everybody out);
+  - the prefix: it is refused (429, without a lookup) from every address that presented a bad token in
+    the window, so guessing the rest of one token gets one try per address; its owner, from an
+    address without failures, keeps working.
+
+  Requests without a token (anonymous, or a login session) and malformed ``Authorization`` headers,
+  which cannot be guesses, are not counted.
 """
 
 import logging
@@ -73,29 +84,68 @@ def lockout_response(request, original_response=None, credentials=None):
 
 # API tokens
 # ------------------------------------------------------------------------------
-def _token_key(request) -> str:
+def _address_key(request) -> str:
     return f"opsflow:token-failures:{client_ip(request)}"
+
+
+def _prefix_key(prefix: str) -> str:
+    # hex: the prefix is what the client sent, and cache backends restrict the characters of a key
+    return f"opsflow:token-prefix-failures:{prefix.encode('utf-8', 'replace').hex()}"
+
+
+def token_address_failures(request) -> int:
+    """How many bad API tokens this client address presented in the current window."""
+    return cache.get(_address_key(request)) or 0
 
 
 def token_failures_exceeded(request) -> bool:
     """Has this client address presented too many bad API tokens lately?"""
-    return (cache.get(_token_key(request)) or 0) >= TOKEN_FAILURE_LIMIT
+    return token_address_failures(request) >= TOKEN_FAILURE_LIMIT
 
 
-def token_failure_note(request) -> None:
-    key = _token_key(request)
-    if cache.add(key, 1, TOKEN_FAILURE_WINDOW):
-        return
+def token_prefix_locked(request, prefix: str) -> bool:
+    """Is ``prefix`` being guessed (too many bad tokens with it lately) and has this address taken
+    part (presented any bad token in the window)?"""
+    if (cache.get(_prefix_key(prefix)) or 0) < TOKEN_FAILURE_LIMIT:
+        return False
+    return token_address_failures(request) > 0
+
+
+def _count(key: str, *, create: bool = True) -> int | None:
+    if create and cache.add(key, 1, TOKEN_FAILURE_WINDOW):
+        return 1
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, TOKEN_FAILURE_WINDOW)
-        return
-    if count == TOKEN_FAILURE_LIMIT:
-        logger.warning("API tokens: %s presented %s bad tokens; refused for a while", client_ip(request), count)
+        return cache.incr(key)
+    except ValueError:  # missing (expired between add() and incr(), or not to be created)
+        if create:
+            cache.add(key, 1, TOKEN_FAILURE_WINDOW)
+            return 1
+        return None
+
+
+def token_failure_note(request, prefix: str) -> None:
+    """Count a bad token against the client's address and the token's prefix. Once the address is
+    over the limit, prefixes it has not tried yet are no longer counted (a guesser of random tokens
+    would otherwise add one cache key per request)."""
+    address_count = _count(_address_key(request))
+    if address_count == TOKEN_FAILURE_LIMIT:
+        logger.warning(
+            "API tokens: %s presented %s bad tokens; its bad tokens are refused for a while",
+            client_ip(request),
+            address_count,
+        )
+    prefix_count = _count(_prefix_key(prefix), create=address_count <= TOKEN_FAILURE_LIMIT)
+    if prefix_count == TOKEN_FAILURE_LIMIT:
+        logger.warning("API tokens: %s bad tokens with prefix %r; refused for a while", prefix_count, prefix)
 
 
 def token_wait_message() -> str:
     return _("Too many requests with an invalid API token from your address. Try again in %(minutes)s minutes.") % {
         "minutes": TOKEN_FAILURE_WINDOW // 60
     }
+
+
+def token_prefix_wait_message(prefix: str) -> str:
+    return _(
+        "Too many requests with invalid API tokens starting with %(prefix)s. Try again in %(minutes)s minutes."
+    ) % {"prefix": prefix, "minutes": TOKEN_FAILURE_WINDOW // 60}

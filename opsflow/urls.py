@@ -84,6 +84,9 @@ urlpatterns = [
     path("", include("processes.urls")),
 ]
 
+# the API answers its errors in JSON (opsflow.errors), pages as HTML
+handler400 = "opsflow.errors.bad_request"
 handler403 = "opsflow.errors.permission_denied"
+handler404 = "opsflow.errors.page_not_found"
 # a database outage answers 503 (page or JSON), not a server error
 handler500 = "opsflow.errors.server_error"

@@ -33,27 +33,33 @@ _TOKENS_BY_KEY = CompiledRead(lambda key: get_token_model().objects.filter(token
 
 class TokenAuthentication(auth.TokenAuthentication):
     """``Authorization: Token <token>`` with a personal API token; expired, revoked and unknown tokens
-    are answered 401 and logged with the token's public prefix and the client address."""
+    are answered 401 and logged with the token's public prefix and the client address, and counted
+    against both (429 past the limit: ``opsflow.security``). A valid token is never refused for its
+    address's failures."""
 
     def authenticate(self, request):
-        header = get_authorization_header(request).split()
-        if header and header[0].lower() == b"token" and security.token_failures_exceeded(request):
-            # guessing tokens from one address: answered 429 without a lookup (opsflow.security)
-            raise exceptions.Throttled(wait=security.TOKEN_FAILURE_WINDOW, detail=security.token_wait_message())
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != self.authenticate_header(request).lower().encode():
+            # no token (anonymous, a session, another scheme) or a malformed header: knox's answer, not counted
+            return super().authenticate(request)
+        prefix = parts[1][: CONSTANTS.TOKEN_KEY_LENGTH].decode("ascii", "replace")
+        if security.token_prefix_locked(request, prefix):
+            # someone is guessing this token's rest, and this address took part: no lookup (opsflow.security)
+            self._log_rejected(request, prefix, "prefix locked")
+            raise exceptions.Throttled(
+                wait=security.TOKEN_FAILURE_WINDOW, detail=security.token_prefix_wait_message(prefix)
+            )
         try:
             result = super().authenticate(request)
         except exceptions.AuthenticationFailed as exc:
-            security.token_failure_note(request)
-            parts = get_authorization_header(request).split()
-            presented = parts[1][: CONSTANTS.TOKEN_KEY_LENGTH].decode("ascii", "replace") if len(parts) > 1 else ""
-            logger.warning(
-                "API token rejected (%s): prefix %r, client %s, %s %s",
-                exc.detail,
-                presented,
-                request.META.get("REMOTE_ADDR", "?"),
-                request.method,
-                request.path,
-            )
+            guessing = security.token_failures_exceeded(request)  # before this one: the limit-th is still 401
+            security.token_failure_note(request, prefix)
+            self._log_rejected(request, prefix, exc.detail)
+            if guessing:
+                # guessing from this address: its bad tokens answer 429 (its valid ones still work)
+                raise exceptions.Throttled(
+                    wait=security.TOKEN_FAILURE_WINDOW, detail=security.token_wait_message()
+                ) from None
             raise
         if result is not None:
             _, token = result
@@ -64,11 +70,25 @@ class TokenAuthentication(auth.TokenAuthentication):
                 super()._cleanup_token(token)  # the person's other expired tokens, at most once a minute
         return result
 
+    @staticmethod
+    def _log_rejected(request, prefix, reason):
+        logger.warning(
+            "API token rejected (%s): prefix %r, client %s, %s %s",
+            reason,
+            prefix,
+            security.client_ip(request),
+            request.method,
+            request.path,
+        )
+
     def authenticate_credentials(self, token):
         # knox's own, with its token query compiled once (processes.compiled): building that query was
         # a twentieth of a REST step completion's CPU, planning it a twentieth of the database's
         msg = _("Invalid token.")
-        token = token.decode("utf-8")
+        try:
+            token = token.decode("utf-8")
+        except UnicodeDecodeError:  # a header that is not text is no token (knox: a server error)
+            raise exceptions.AuthenticationFailed(msg) from None
         for auth_token in _TOKENS_BY_KEY(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue
