@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from processes import access
-from processes.constants import VIEW
 from processes.models import Process
 
 from .models import Indicator
@@ -50,7 +49,7 @@ def parse(user, header, rows) -> tuple[list[dict], list[str]]:
         if indicator is None:
             problems.append(_("unknown indicator %(code)r") % {"code": cell("indicator")})
         process = processes.get(cell("process"))
-        if process is None or not access.can(user, VIEW, process.department_id):
+        if process is None or not access.can_write_measurements(user, process.department_id):
             problems.append(_("unknown process %(code)r") % {"code": cell("process")})
         try:
             start, end = date.fromisoformat(cell("period_start")[:10]), date.fromisoformat(cell("period_end")[:10])
