@@ -1,7 +1,7 @@
 from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, RunTask, WorkItem
-from .integrations import ApiToken, WebhookDelivery, WebhookSubscription
+from .integrations import ApiToken, IntegrationAccount, WebhookDelivery, WebhookSubscription
 from .org import Department, User
 from .projects import (
     AsIsStep,
@@ -18,6 +18,7 @@ from .sync import Tombstone
 
 __all__ = [
     "ApiToken",
+    "IntegrationAccount",
     "WebhookDelivery",
     "WebhookSubscription",
     "AsIsStep",
