@@ -176,3 +176,38 @@ def test_who_may_set_up_integration_accounts(api, users, departments, standards,
         "sales",
     ]
     assert manager.get("/api/v1/work/integration-accounts/").json()["results"][0]["departments"] == ["sales"]
+
+
+def test_the_integration_accounts_page(client, users, departments, standards, wms):
+    from processes.models import IntegrationAccount
+
+    client.force_login(users["sales"])
+    assert client.get("/integrations/accounts/").status_code == 403
+    assert "Integration accounts" not in client.get("/integrations/tokens/").content.decode()
+    client.force_login(users["manager"])
+    assert "Integration accounts" in client.get("/integrations/tokens/").content.decode()
+    page = client.get("/integrations/accounts/").content.decode()
+    assert "Customer Service" not in page and 'value="wms"' in page  # only what the manager may grant
+    outside = client.post(
+        "/integrations/accounts/", {"account": "wms", "departments": [departments["customer-service"].pk]}
+    )
+    assert outside.status_code == 400 and not IntegrationAccount.objects.exists()
+    saved = client.post("/integrations/accounts/", {"account": "wms", "departments": [departments["sales"].pk]})
+    assert saved.status_code == 302
+    account = IntegrationAccount.objects.get(user=wms)
+    assert (
+        list(account.departments.values_list("code", flat=True)) == ["sales"] and account.updated_by == users["manager"]
+    )
+    assert "Sales" in client.get("/integrations/accounts/").content.decode()
+    # none chosen: the right is taken back
+    assert client.post("/integrations/accounts/", {"account": "wms"}).status_code == 302
+    assert not IntegrationAccount.objects.exists()
+
+
+def test_a_reported_step_shows_its_token_in_the_run_page(client, users, standards):
+    api_client, token = with_token(users["sales"], name="crm sync")
+    assert api_client.post(URL, {"events": [event()]}, format="json").status_code == 200
+    client.force_login(users["sales"])
+    run = Run.objects.get(external_id="SO-1")
+    page = client.get(f"/work/runs/{run.pk}/").content.decode()
+    assert f"reported with the API token crm sync ({token.token_key}…)" in page
