@@ -76,8 +76,8 @@ class EventLogSerializer(serializers.ModelSerializer):
     finished = serializers.DateTimeField(source="finished_at", read_only=True)
     actor = serializers.SerializerMethodField()
     source = serializers.ChoiceField(source="run.source", choices=RunSource.choices, read_only=True)
-    reported_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Who reported the step through this API (empty: done here)."
+    reported_by = serializers.SerializerMethodField(
+        help_text="The username of who reported the step through this API (empty: done here)."
     )
     reported_token = serializers.CharField(
         source="reported_token_label",
@@ -110,6 +110,9 @@ class EventLogSerializer(serializers.ModelSerializer):
 
     def get_case(self, obj) -> str:
         return obj.run.external_id or f"run-{obj.run_id}"
+
+    def get_reported_by(self, obj) -> str:
+        return obj.reported_by.username if obj.reported_by_id else ""
 
     def get_actor(self, obj) -> str:
         return obj.actor or (obj.completed_by.username if obj.completed_by_id else "")
