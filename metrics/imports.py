@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from opsflow.imports import date_cell, number_cell, whole_number_cell
 from processes import access
-from processes.constants import VIEW
 from processes.models import Process
 
 from .models import Indicator
@@ -51,7 +50,7 @@ def parse(user, header, rows) -> tuple[list[dict], list[str]]:
         if indicator is None:
             problems.append(_("unknown indicator %(code)r") % {"code": cell("indicator")})
         process = processes.get(cell("process"))
-        if process is None or not access.can(user, VIEW, process.department_id):
+        if process is None or not access.can_write_measurements(user, process.department_id):
             problems.append(_("unknown process %(code)r") % {"code": cell("process")})
         start = _read(problems, date_cell, cell("period_start"), column="period_start")
         end = _read(problems, date_cell, cell("period_end"), column="period_end")

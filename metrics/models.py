@@ -92,9 +92,10 @@ class Measurement(TimeStampedModel):
                 condition=models.Q(period_end__gte=models.F("period_start")), name="measurement_period_order"
             ),
             models.UniqueConstraint(
-                fields=["indicator", "external_id"],
+                # per process (so per department): another department's key is never found from here
+                fields=["indicator", "process", "external_id"],
                 condition=~models.Q(external_id=""),
-                name="measurement_external_id_unique",
+                name="measurement_external_id_unique_per_process",
             ),
         ]
         indexes = [models.Index(fields=["indicator", "process", "period_start"])]

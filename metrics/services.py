@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from processes import access
-from processes.constants import APPROVE_STANDARD, MANAGE_PROJECT, VIEW
+from processes.constants import APPROVE_STANDARD, MANAGE_PROJECT
 
 from . import selectors
 from .choices import Direction, TargetKind, Verdict
@@ -255,19 +255,22 @@ def evaluation_row_override(*, row: EvaluationRow, user, verdict: str, reason: s
 
 @transaction.atomic
 def measurement_upsert(*, user, indicator, process, source, external_id="", **values) -> tuple[Measurement, bool]:
-    """Create a measurement, or update the one with the same ``external_id`` (idempotent for clients)."""
-    _require(user, VIEW, process.department_id)
+    """Create a measurement, or update the one of the same indicator and process with the same
+    ``external_id`` (idempotent for clients). Only the roles of ``access.can_write_measurements`` write,
+    in their scope; the key includes the process, so another department's ``external_id`` is never
+    found (nor touched) from here: the caller gets their own row."""
+    if not access.can_write_measurements(user, process.department_id):
+        raise PermissionDenied(_("Your role or department does not allow this."))
     measurement = None
     if external_id:
         measurement = (
-            Measurement.objects.select_for_update().filter(indicator=indicator, external_id=external_id).first()
+            Measurement.objects.select_for_update()
+            .filter(indicator=indicator, process=process, external_id=external_id)
+            .first()
         )
     created = measurement is None
     if created:
-        measurement = Measurement(indicator=indicator, external_id=external_id, created_by=user)
-    elif measurement.process.department_id != process.department_id:
-        _require(user, VIEW, measurement.process.department_id)
-    measurement.process = process
+        measurement = Measurement(indicator=indicator, process=process, external_id=external_id, created_by=user)
     measurement.source = source
     for name, value in values.items():
         setattr(measurement, name, value)

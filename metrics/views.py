@@ -217,17 +217,23 @@ class IndicatorListView(CapabilityRequiredMixin, TemplateView):
 
 
 class MeasurementView(CapabilityRequiredMixin, View):
+    """Everyone in scope reads the measurements; the roles of ``access.can_write_measurements`` enter them."""
+
     capability = VIEW
     template_name = "metrics/measurements.html"
 
     def render_page(self, form, status=200):
         measurements = selectors.measurement_list(user=self.request.user)[:200]
-        return render(self.request, self.template_name, {"form": form, "measurements": measurements}, status=status)
+        context = {"form": form, "measurements": measurements, "can_write": form is not None}
+        return render(self.request, self.template_name, context, status=status)
 
     def get(self, request):
-        return self.render_page(MeasurementForm(user=request.user))
+        writer = access.can_write_measurements(request.user, any_department=True)
+        return self.render_page(MeasurementForm(user=request.user) if writer else None)
 
     def post(self, request):
+        if not access.can_write_measurements(request.user, any_department=True):
+            raise PermissionDenied
         form = MeasurementForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -351,9 +357,10 @@ class ChartExportView(CapabilityRequiredMixin, View):
 
 
 class MeasurementImportView(CapabilityRequiredMixin, View):
-    """Baseline data from CSV/XLSX: upload, see every row checked, then confirm; a bad file stores nothing."""
+    """Baseline data from CSV/XLSX: upload, see every row checked, then confirm; a bad file stores nothing.
+    Only for the roles that write measurements (``access.can_write_measurements``), checked at both steps."""
 
-    capability = VIEW
+    capability = MANAGE_PROJECT
     template_name = "metrics/measurement_import.html"
 
     def get(self, request):

@@ -143,3 +143,24 @@ def forget(user) -> None:
     for attr in (_ROLES_ATTR, _SCOPE_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+# Measurements and event reporting (issue 21)
+# ------------------------------------------------------------------------------
+
+
+def can_write_measurements(user, department_id: int | None = None, *, any_department: bool = False) -> bool:
+    """May ``user`` enter, post or import measurements of a process of ``department_id``? The roles that
+    run improvement projects and create effect evaluations (whose baselines the measurements are), in
+    their scope; ops staff and IT support only read them."""
+    from .constants import MANAGE_PROJECT
+
+    return can(user, MANAGE_PROJECT, department_id, any_department=any_department)
+
+
+def can_manage_integration_accounts(user, department_id: int | None = None, *, any_department: bool = False) -> bool:
+    """May ``user`` let an integration account report events for the people of ``department_id``?
+    Managers for the departments of their scope, administrators for every department."""
+    if not has_role(user, Role.MANAGER, Role.ADMIN):
+        return False
+    return any_department or in_scope(user, department_id)

@@ -6,6 +6,7 @@ app_name = "integrations"
 urlpatterns = [
     path("tokens/", views.ApiTokenListView.as_view(), name="tokens"),
     path("tokens/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
+    path("accounts/", views.IntegrationAccountListView.as_view(), name="accounts"),
     path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/new/", views.WebhookFormView.as_view(), name="webhook-create"),
     path("webhooks/deliveries/", views.DeliveryListView.as_view(), name="deliveries"),

@@ -9,7 +9,7 @@ from opsflow.api.permissions import RolePermission
 from opsflow.api.schema import PreconditionFailedSerializer
 from opsflow.api.sync import ETagMixin, PreconditionFailed, if_match_ok, plausible_moment
 from processes import access
-from processes.constants import MANAGE_PROJECT, VIEW
+from processes.constants import MANAGE_PROJECT
 from processes.models import Process
 
 from .. import selectors, services
@@ -153,12 +153,13 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 class MeasurementViewSet(
     ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Measured figures. ``POST`` with an ``external_id`` already used updates that measurement (200)."""
+    """Measured figures. ``POST`` with an ``external_id`` already used for the same indicator and process
+    updates that measurement (200). Writing needs the roles that run improvement projects, in scope."""
 
     queryset = Measurement.objects.none()
     serializer_class = MeasurementSerializer
     permission_classes = [RolePermission]
-    write_capability = VIEW
+    write_capability = MANAGE_PROJECT  # the capability behind access.can_write_measurements
     filterset_fields = ["indicator__code", "process__code", "period_start", "external_id"]
 
     def get_queryset(self):
@@ -184,12 +185,17 @@ class MeasurementViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         process = data.pop("process")
-        if not access.can(request.user, VIEW, process.department_id):
-            raise serializers.ValidationError({"process": ["Object with code does not exist."]})
+        if not access.can_write_measurements(request.user, process.department_id):
+            # the answer for a code that does not exist: nothing tells that the process is there
+            field = serializer.fields["process"]
+            message = field.error_messages["does_not_exist"].format(slug_name=field.slug_field, value=process.code)
+            raise serializers.ValidationError({"process": [message]})
         if_match = request.META.get("HTTP_IF_MATCH", "") if data.get("external_id") else ""
         with transaction.atomic() if if_match else contextlib.nullcontext():
             if if_match:  # checked and written with the row locked, as PUT/PATCH are (opsflow.api.sync)
-                same = Measurement.objects.filter(indicator=data["indicator"], external_id=data["external_id"])
+                same = Measurement.objects.filter(
+                    indicator=data["indicator"], process=process, external_id=data["external_id"]
+                )
                 locked = same.select_for_update().values_list("pk", flat=True).first()
                 existing = self.get_queryset().filter(pk=locked).first() if locked else None
                 if existing is not None and not if_match_ok(if_match, self.etag(existing)):

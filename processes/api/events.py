@@ -15,7 +15,7 @@ from opsflow.api.sync import plausible_moment
 from .. import access
 from ..choices import RunSource, WorkKind, WorkStatus
 from ..constants import VIEW
-from ..models import WorkItem
+from ..models import ApiToken, WorkItem
 from ..services import events as service
 from ..services.execution import Conflict
 
@@ -33,7 +33,8 @@ class EventSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Who did it (an OpsFlow username links them).",
+        help_text="Who did it: your own username (the default). An integration account may name any active "
+        "person of the departments it reports for.",
     )
     department = serializers.CharField(
         max_length=50,
@@ -75,6 +76,14 @@ class EventLogSerializer(serializers.ModelSerializer):
     finished = serializers.DateTimeField(source="finished_at", read_only=True)
     actor = serializers.SerializerMethodField()
     source = serializers.ChoiceField(source="run.source", choices=RunSource.choices, read_only=True)
+    reported_by = serializers.SerializerMethodField(
+        help_text="The username of who reported the step through this API (empty: done here)."
+    )
+    reported_token = serializers.CharField(
+        source="reported_token_label",
+        read_only=True,
+        help_text="The API token it was reported with: name and prefix (empty: the browser's session).",
+    )
 
     class Meta:
         model = WorkItem
@@ -93,12 +102,17 @@ class EventLogSerializer(serializers.ModelSerializer):
             "working_seconds",
             "duration_seconds",
             "on_time",
+            "reported_by",
+            "reported_token",
             "updated_at",
         ]
         read_only_fields = fields
 
     def get_case(self, obj) -> str:
         return obj.run.external_id or f"run-{obj.run_id}"
+
+    def get_reported_by(self, obj) -> str:
+        return obj.reported_by.username if obj.reported_by_id else ""
 
     def get_actor(self, obj) -> str:
         return obj.actor or (obj.completed_by.username if obj.completed_by_id else "")
@@ -128,7 +142,7 @@ class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         qs = WorkItem.objects.filter(
             kind=WorkKind.STEP, run__isnull=False, status=WorkStatus.DONE, started_at__isnull=False
-        ).select_related("run__version__process", "completed_by")
+        ).select_related("run__version__process", "completed_by", "reported_by")
         return access.scope_queryset(self.request.user, qs).order_by("id")
 
     @extend_schema(
@@ -153,7 +167,8 @@ class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 raise serializers.ValidationError({"errors": {str(i): e for i, e in items.items() if e}})
             raise serializers.ValidationError(serializer.errors)
         try:
-            result = service.events_ingest(user=request.user, events=serializer.validated_data["events"])
+            token = request.auth if isinstance(request.auth, ApiToken) else None  # None: the browser's session
+            result = service.events_ingest(user=request.user, events=serializer.validated_data["events"], token=token)
         except service.EventsRefused as exc:
             raise serializers.ValidationError({"errors": exc.errors}) from None
         except Conflict as exc:

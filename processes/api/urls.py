@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 from .cases import CaseViewSet
 from .events import EventViewSet
 from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
+from .integration_accounts import IntegrationAccountViewSet
 from .integrations import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from .projects import (
     AnalysisViewSet,
@@ -34,6 +35,7 @@ work.register("items", WorkItemViewSet, basename="work-item")
 work.register("escalations", EscalationViewSet, basename="escalation")
 work.register("notifications", NotificationViewSet, basename="notification")
 work.register("events", EventViewSet, basename="event")
+work.register("integration-accounts", IntegrationAccountViewSet, basename="integration-account")
 
 project_router = DefaultRouter()
 project_router.register("projects", ProjectViewSet, basename="project")

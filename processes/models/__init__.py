@@ -2,7 +2,7 @@ from .audit import RoleChange
 from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, RunTask, WorkItem
-from .integrations import ApiToken, WebhookDelivery, WebhookSubscription
+from .integrations import ApiToken, IntegrationAccount, WebhookDelivery, WebhookSubscription
 from .org import Department, User
 from .projects import (
     AsIsStep,
@@ -20,6 +20,7 @@ from .sync import Tombstone
 __all__ = [
     "RoleChange",
     "ApiToken",
+    "IntegrationAccount",
     "WebhookDelivery",
     "WebhookSubscription",
     "AsIsStep",

@@ -200,6 +200,27 @@ class WorkItem(CompiledSaves, models.Model):
     actor = models.CharField(
         _("actor"), max_length=150, blank=True, help_text=_("Who did the step, as another system named them.")
     )
+    # who reported the step through the events API (issue 21): the caller, and the API token used,
+    # with the token's name and prefix kept as text so the record survives the token's revocation
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_token = models.ForeignKey(
+        "processes.ApiToken",
+        verbose_name=_("reported with token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_token_label = models.CharField(
+        _("token"), max_length=130, blank=True, help_text=_("The token's name and prefix, kept after it is revoked.")
+    )
     checks_passed = models.JSONField(_("checks passed"), default=list, blank=True)
     checks_failed = models.PositiveSmallIntegerField(_("checks failed"), default=0)
     checks_total = models.PositiveSmallIntegerField(_("checks"), default=0)
@@ -218,7 +239,17 @@ class WorkItem(CompiledSaves, models.Model):
     # history rows are read by item (id), run, project and date; the other columns need no index
     history = HistoricalRecords(
         excluded_fields=["updated_at", "process"],
-        no_db_index=["step", "exception_plan", "parent", "flow_task", "department", "assignee", "completed_by"],
+        no_db_index=[
+            "step",
+            "exception_plan",
+            "parent",
+            "flow_task",
+            "department",
+            "assignee",
+            "completed_by",
+            "reported_by",
+            "reported_token",
+        ],
     )
 
     class Meta:
@@ -236,6 +267,16 @@ class WorkItem(CompiledSaves, models.Model):
             models.Index(fields=["assignee", "status", "due_at"], name="work_assignee_idx"),
             models.Index(fields=["department", "role", "status", "due_at"], name="work_queue_idx"),
             models.Index(fields=["run", "position"], name="work_run_idx"),
+            # only reported steps have a token: steps done in OpsFlow write nothing to this index, and a
+            # token's revocation finds its rows without a scan
+            models.Index(
+                fields=["reported_token"],
+                condition=models.Q(reported_token__isnull=False),
+                name="work_reported_token_idx",
+            ),
+            models.Index(
+                fields=["reported_by"], condition=models.Q(reported_by__isnull=False), name="work_reported_by_idx"
+            ),
             # a step's finished work (process dashboard: waiting, working and on time per step), answered
             # from the index alone
             models.Index(

@@ -46,6 +46,42 @@ class ApiToken(AbstractAuthToken):
         return self.expiry is not None and self.expiry <= timezone.now()
 
 
+class IntegrationAccount(TimeStampedModel):
+    """A user account another system uses to report events (``POST /api/v1/work/events/``) for the people
+    of some departments and those below them: it may name any active person of them as a step's actor.
+    Set up by a manager (for the departments of their scope) or an administrator; any other caller
+    reports only their own steps."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="integration_account",
+    )
+    departments = models.ManyToManyField(
+        "processes.Department",
+        verbose_name=_("reports for"),
+        related_name="+",
+        help_text=_("It may report steps of the people of these departments and of those below them."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set up by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("integration account")
+        verbose_name_plural = _("integration accounts")
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return self.user.username
+
+
 class WebhookEvent(models.TextChoices):
     RUN_STARTED = "run.started", _("Run started")
     RUN_COMPLETED = "run.completed", _("Run completed")

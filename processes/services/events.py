@@ -12,6 +12,10 @@ event-log map read these rows exactly as they read runs done in OpsFlow.
 A batch is stored whole or not at all; per-item errors name the index. An event is identified by
 (process, case, step, started): sending it again changes nothing, or updates its finish and actor.
 A later batch may add events to a case: its run and every step's facts are recomputed.
+
+The actor is the caller (an omitted actor too), unless the caller is an integration account
+(``IntegrationAccount``): it may name any active person of the departments it reports for, and
+report for their processes. Every step written records who reported it and with which API token.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ..choices import Role, RunSource, RunStatus, VersionStatus, WorkKind, WorkS
 from ..constants import VIEW
 from ..models import Department, Process, Run, StandardVersion, Step, User, WorkItem
 from .execution import Conflict, _seconds, _task_department
+from .integration_accounts import reporting_departments
 
 MAX_EVENTS = 10_000
 
@@ -82,14 +87,37 @@ def _step_index(steps) -> dict[tuple[int, str], Step]:
 
 
 @transaction.atomic
-def events_ingest(*, user, events: list[dict]) -> IngestResult:
+def events_ingest(*, user, events: list[dict], token=None) -> IngestResult:
     """Store checked events (``process``, ``case``, ``step``, ``started``, ``finished``, optional
-    ``actor``, ``department``, ``business_line``); raise ``EventsRefused`` and store nothing when any
-    is refused."""
+    ``actor``, ``department``, ``business_line``) reported by ``user`` with the API ``token`` (``None``:
+    the browser's session); raise ``EventsRefused`` and store nothing when any is refused."""
     errors: dict[str, dict[str, list[str]]] = {}
 
     def refuse(index, field, message):
         errors.setdefault(str(index), {}).setdefault(field, []).append(message)
+
+    # whom the caller may name: themselves, or (an integration account) the people it reports for
+    reports_for = reporting_departments(user)
+
+    def may_report_in(department_id) -> bool:
+        return access.can(user, VIEW, department_id) or (reports_for is not None and department_id in reports_for)
+
+    named = {(e.get("actor") or "").strip() for e in events} - {"", user.username}
+    actors = {u.username: u for u in User.objects.filter(username__in=named, is_active=True)} if named else {}
+    actors[user.username] = user
+
+    def may_name(actor: str) -> bool:
+        if actor == user.username:
+            return True
+        if reports_for is None:
+            return False
+        if actor not in actors:  # the actor of a stored step: looked up once
+            actors[actor] = User.objects.filter(username=actor, is_active=True).first()
+        person = actors[actor]
+        return person is not None and person.department_id in reports_for
+
+    for event in events:
+        event["actor"] = (event.get("actor") or "").strip() or user.username
 
     processes = {p.code: p for p in Process.objects.filter(code__in={e["process"] for e in events})}
     departments = {
@@ -100,14 +128,23 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
         versions[version.process_id].append(version)
     for index, event in enumerate(events):
         process = processes.get(event["process"])
-        if process is None or not access.can(user, VIEW, process.department_id):
+        if process is None or not may_report_in(process.department_id):
             refuse(index, "process", _("No process has this code."))
         elif not versions.get(process.pk):
             refuse(index, "process", _("This process has no standard version yet: create a draft (steps optional)."))
         if event.get("department"):
             department = departments.get(event["department"])
-            if department is None or not access.can(user, VIEW, department.pk):
+            if department is None or not may_report_in(department.pk):
                 refuse(index, "department", _("No department has this code."))
+        if not may_name(event["actor"]):
+            if reports_for is None:
+                refuse(
+                    index, "actor", _("You can report only your own steps: leave the actor out or give your username.")
+                )
+            else:
+                refuse(
+                    index, "actor", _("No active person of the departments this account reports for has this username.")
+                )
         if event["finished"] < event["started"]:
             refuse(index, "finished", _("The step finishes before it starts."))
     if errors:
@@ -153,7 +190,6 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
         runs[(process_id, case)] = run
 
     steps = _step_index(Step.objects.filter(version__in={run.version_id for run in runs.values()}))
-    actors = {u.username: u for u in User.objects.filter(username__in={e["actor"] for e in events if e.get("actor")})}
     # every step of the cases touched: those stored (by their run) and those sent, by (case, step, started)
     stored_runs = {run.pk: key for key, run in runs.items() if run.pk is not None}
     items: dict[tuple, WorkItem] = {}
@@ -164,23 +200,35 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
     changed: set[tuple] = set()  # stored steps to write: sent with a new finish or actor, or facts moved
     unchanged = 0
     touched: set[tuple] = set()
-    for event in events:
+    reporter = {
+        "reported_by": user,
+        "reported_token": token,
+        "reported_token_label": str(token)[:130] if token is not None else "",
+    }
+    for index, event in enumerate(events):
         case_key = (processes[event["process"]].pk, event["case"])
         key = (case_key, event["step"], event["started"])
-        actor = event.get("actor", "")
+        actor = event["actor"]
         item = items.get(key)
         if item is not None:
             if item.finished_at == event["finished"] and item.actor == actor:
                 unchanged += 1
+            elif item.pk is not None and item.reported_by_id != user.pk and item.actor and not may_name(item.actor):
+                # a step stored for someone the caller may not name is not theirs to rewrite
+                refuse(index, "actor", _("This step was reported for another person; you cannot change it."))
             else:  # (sent twice in this batch: the last one counts)
+                person = actors[actor]
                 item.finished_at, item.actor = event["finished"], actor
+                item.assignee = item.completed_by = person
+                for name, value in reporter.items():
+                    setattr(item, name, value)
                 if item.pk is not None:
                     changed.add(key)
                 touched.add(case_key)
             continue
         run = runs[case_key]
         step = steps.get((run.version_id, event["step"].strip().casefold()))
-        person = actors.get(actor)
+        person = actors[actor]
         item = WorkItem(
             kind=WorkKind.STEP,
             process_id=case_key[0],
@@ -197,10 +245,13 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
             assigned_at=event["started"],
             started_at=event["started"],
             finished_at=event["finished"],
+            **reporter,
         )
         items[key] = item
         created.append(item)
         touched.add(case_key)
+    if errors:
+        raise EventsRefused(errors)
 
     # the facts, in memory, so new rows are inserted once with them (bulk updates are slow)
     by_case: dict[tuple, list[WorkItem]] = defaultdict(list)
@@ -227,7 +278,7 @@ def events_ingest(*, user, events: list[dict]) -> IngestResult:
         rows = [items[key] for key in changed]
         for item in rows:
             item.updated_at = now
-        WorkItem.objects.bulk_update(rows, [*FACT_FIELDS, "actor", "updated_at"], batch_size=500)
+        WorkItem.objects.bulk_update(rows, [*FACT_FIELDS, *REPORT_FIELDS, "updated_at"], batch_size=500)
     new_pks = {id(run) for run in new_runs}
     updated_runs = [runs[key] for key in touched if id(runs[key]) not in new_pks]
     for run in updated_runs:
@@ -253,6 +304,8 @@ FACT_FIELDS = [
     "working_seconds",
     "on_time",
 ]
+# who did and who reported a step: written when a batch sends the step with a new finish or actor
+REPORT_FIELDS = ["actor", "assignee", "completed_by", "reported_by", "reported_token", "reported_token_label"]
 RUN_FACT_FIELDS = ["started_at", "finished_at", "cycle_seconds", "on_time", "status"]
 
 

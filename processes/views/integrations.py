@@ -1,7 +1,9 @@
-"""Integrations pages: one's own API tokens (everyone), webhooks and their delivery log (IT support)."""
+"""Integrations pages: one's own API tokens (everyone), integration accounts (managers, admins), webhooks
+and their delivery log (IT support)."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -13,7 +15,7 @@ from .. import access, selectors_integrations
 from ..constants import MANAGE_ORG, VIEW
 from ..models import ApiToken, Department, WebhookDelivery, WebhookSubscription
 from ..models.integrations import DeliveryStatus, WebhookEvent
-from ..services import tokens, webhooks
+from ..services import integration_accounts, tokens, webhooks
 from .base import CapabilityRequiredMixin, error_messages
 
 # API tokens
@@ -47,6 +49,9 @@ class ApiTokenListView(CapabilityRequiredMixin, View):
             "tokens": selectors_integrations.api_token_list(user=request.user),
             "new_token": new_token,
             "can_manage_all": access.can(request.user, MANAGE_ORG),
+            "can_manage_integration_accounts": access.can_manage_integration_accounts(
+                request.user, any_department=True
+            ),
         }
         response = render(request, self.template_name, context, status=status)
         add_never_cache_headers(response)
@@ -78,6 +83,88 @@ class ApiTokenRevokeView(CapabilityRequiredMixin, View):
         tokens.api_token_revoke(token=token, user=request.user)
         messages.success(request, _("The token “%(name)s” was revoked: it no longer works.") % {"name": token.name})
         return redirect("integrations:tokens")
+
+
+# Integration accounts
+# ------------------------------------------------------------------------------
+
+
+class IntegrationAccountForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label=gettext_lazy("Account"),
+        queryset=None,
+        to_field_name="username",
+        help_text=gettext_lazy("The user account whose API tokens the other system uses."),
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Reports for"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "It may name any active person of these departments (and of those below them) as the actor of a "
+            "reported step. Choose none to take the right back."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = integration_accounts.integration_account_candidates(user=user)
+        self.fields["departments"].queryset = integration_accounts.integration_account_departments(user=user)
+
+
+class IntegrationAccountListView(LoginRequiredMixin, View):
+    """Integration accounts: which accounts may report steps for the people of which departments
+    (managers for their scope, administrators for all)."""
+
+    template_name = "processes/integrations/accounts.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access.can_manage_integration_accounts(
+            request.user, any_department=True
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, request, form, status=200):
+        allowed = set(integration_accounts.integration_account_departments(user=request.user))
+        accounts = [
+            (account, [d for d in account.departments.all() if d in allowed])
+            for account in integration_accounts.integration_account_list(user=request.user)
+        ]
+        return render(request, self.template_name, {"form": form, "accounts": accounts}, status=status)
+
+    def get(self, request):
+        initial = {}
+        if request.GET.get("account"):
+            account = integration_accounts.integration_account_list(user=request.user).filter(
+                user__username=request.GET["account"]
+            )
+            found = account.first()
+            if found is not None:
+                initial = {"account": found.user, "departments": list(found.departments.all())}
+        return self._render(request, IntegrationAccountForm(user=request.user, initial=initial))
+
+    def post(self, request):
+        form = IntegrationAccountForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                account = integration_accounts.integration_account_save(
+                    user=request.user,
+                    account_user=form.cleaned_data["account"],
+                    departments=form.cleaned_data["departments"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                name = form.cleaned_data["account"].username
+                if account is None:
+                    messages.success(request, _("“%(name)s” reports only its own steps now.") % {"name": name})
+                else:
+                    messages.success(request, _("“%(name)s” is an integration account.") % {"name": name})
+                return redirect("integrations:accounts")
+        return self._render(request, form, status=400)
 
 
 # Webhooks

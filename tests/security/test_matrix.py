@@ -88,7 +88,7 @@ PUBLIC_PAGES = {
 }
 # Pages only IT support and admins open (the integrations of the organisation; everyone manages
 # their own API tokens).
-ORG_ADMIN_PAGES = re.compile(r"^integrations:(?!token)")
+ORG_ADMIN_PAGES = re.compile(r"^integrations:(?!token|accounts)")
 # Pages that need a capability beyond seeing (docs/permissions.md), by URL name.
 PAGE_CAPABILITY = {
     "standards:process-create": "author_standard",
@@ -254,6 +254,8 @@ def test_every_page_and_endpoint_needs_a_login(world):
 # Pages
 # ------------------------------------------------------------------------------
 def _may_open(user, name) -> bool:
+    if name == "integrations:accounts":  # managers (their scope) and admins
+        return access.can_manage_integration_accounts(user, any_department=True)
     if ORG_ADMIN_PAGES.match(name):
         return access.can(user, "manage_org")
     capability = PAGE_CAPABILITY.get(name)
