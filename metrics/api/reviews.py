@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
+from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, Process
 
@@ -61,7 +62,7 @@ class PeriodicReviewCloseSerializer(serializers.Serializer):
     conclusions = serializers.CharField()
 
 
-class NewActionSerializer(serializers.Serializer):
+class NewActionSerializer(ScopedReferences, serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     description = serializers.CharField()
     process = serializers.PrimaryKeyRelatedField(queryset=Process.objects.all(), required=False, allow_null=True)

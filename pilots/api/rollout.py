@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin, plausible_moment
+from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
 from processes.services import execution
@@ -59,7 +60,7 @@ class PlanChildViewSet(ETagMixin, viewsets.GenericViewSet):
 # ------------------------------------------------------------------------------
 
 
-class RolloutPlanSerializer(serializers.ModelSerializer):
+class RolloutPlanSerializer(ScopedReferences, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -180,7 +181,7 @@ class RolloutPlanViewSet(
 # ------------------------------------------------------------------------------
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ScopedReferences, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     late = serializers.SerializerMethodField(help_text="Done after its due date, or open past it.")
 
@@ -216,7 +217,7 @@ class MilestoneMoveSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
 
 
-class MilestoneReorderSerializer(serializers.Serializer):
+class MilestoneReorderSerializer(ScopedReferences, serializers.Serializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=RolloutPlan.objects.all())
     order = serializers.ListField(child=serializers.IntegerField(), help_text="Every milestone id of the plan, once.")
 
@@ -308,7 +309,7 @@ class MilestoneViewSet(
 # ------------------------------------------------------------------------------
 
 
-class DepartmentSwitchSerializer(serializers.ModelSerializer):
+class DepartmentSwitchSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = DepartmentSwitch
         fields = ["id", "plan", "department", "switched_on", "recorded_by", "milestone", "note"]
@@ -330,7 +331,7 @@ class DepartmentSwitchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 # ------------------------------------------------------------------------------
 
 
-class TrainingSessionSerializer(serializers.ModelSerializer):
+class TrainingSessionSerializer(ScopedReferences, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     sop_url = serializers.SerializerMethodField(help_text="The SOP document of the version rolled out.")
     invited = serializers.IntegerField(read_only=True)
@@ -363,7 +364,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         return reverse("standards:version-sop", args=[obj.plan.version_id])
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(ScopedReferences, serializers.Serializer):
     users = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), many=True, required=False, default=list
     )
@@ -445,7 +446,7 @@ class TrainingSessionViewSet(
         return Response({"invited": made})
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Attendance
         fields = ["id", "session", "user", "invited_at", "attended", "completed"]
@@ -513,7 +514,7 @@ class AttendanceViewSet(
 # ------------------------------------------------------------------------------
 
 
-class MonitoringReviewSerializer(serializers.ModelSerializer):
+class MonitoringReviewSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = MonitoringReview
         fields = [

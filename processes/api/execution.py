@@ -17,6 +17,7 @@ from .. import access, selectors
 from ..constants import VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..services import execution
+from .references import ScopedReferences
 
 # Serializers
 # ------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
         return (obj.finished_at or timezone.now()) > obj.due_at
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ScopedReferences, serializers.ModelSerializer):
     items = WorkItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -105,7 +106,7 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "source", "started_at", "finished_at", "started_by", "updated_at", "items"]
 
 
-class RunStartSerializer(serializers.Serializer):
+class RunStartSerializer(ScopedReferences, serializers.Serializer):
     process = serializers.SlugRelatedField(
         slug_field="code",
         queryset=StandardVersion.objects.none(),
@@ -150,11 +151,11 @@ class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(ScopedReferences, serializers.Serializer):
     to_user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
 
 
-class ExceptionReportSerializer(serializers.Serializer):
+class ExceptionReportSerializer(ScopedReferences, serializers.Serializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=ExceptionPlan.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
