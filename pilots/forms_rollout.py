@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from processes import access
 from processes.models import Department, ImprovementProject, StandardVersion, User
-
 from processes.references import ScopedReferencesForm
 
 from .choices import Tier

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from . import access
 from .choices import TeamRole
 from .forms import RowForm, row_formset
-from .references import ScopedReferencesForm
 from .models import (
     AsIsStep,
     Bottleneck,
@@ -17,6 +16,7 @@ from .models import (
     ProjectNote,
     User,
 )
+from .references import ScopedReferencesForm
 
 
 def _scoped(user, qs, field="department"):
