@@ -96,6 +96,19 @@ def departments_under(roots: Iterable[int]) -> set[int]:
     return _descendants(roots)
 
 
+def departments_above(department_id: int | None) -> set[int]:
+    """The departments above ``department_id`` (its parent, the parent's parent, ...)."""
+    from .models import Department
+
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    found: set[int] = set()
+    node = parents.get(department_id)
+    while node is not None and node not in found:
+        found.add(node)
+        node = parents.get(node)
+    return found
+
+
 def department_scope(user) -> frozenset[int] | None:
     """The ids of the departments the user works in, or ``None`` when they see every department."""
     roles = user_roles(user)
@@ -153,9 +166,12 @@ def forget(user) -> None:
 # model a write may reference, the path from it to the department that scopes it; ``None`` marks a
 # catalogue the whole organisation shares. A model missing from the table is referable by nobody
 # (tests/security/test_references.py fails until it is added here).
+# People must also still work here.
 REFERENCE_SCOPES: dict[str, str | None] = {
-    "processes.department": "pk",
-    "processes.user": "department",
+    # the organisation directory is everyone's to read: naming a department or a person reveals nothing;
+    # what a person may be given (an owner, a member, an attendee) is the object's rule, in its service
+    "processes.department": None,
+    "processes.user": None,
     "processes.process": "department",
     "processes.standardversion": "process__department",
     "processes.step": "version__process__department",

@@ -94,7 +94,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=PeriodicReviewCloseSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        serializer = PeriodicReviewCloseSerializer(data=request.data)
+        serializer = PeriodicReviewCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         review = reviews.review_close(review=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(ReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
@@ -102,7 +102,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=NewActionSerializer, responses={201: ReviewActionSerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
-        serializer = NewActionSerializer(data=request.data)
+        serializer = NewActionSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         made = reviews.action_add(review=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(ReviewActionSerializer(made).data, status=201)

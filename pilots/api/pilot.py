@@ -162,7 +162,7 @@ class PilotViewSet(
     @extend_schema(request=PilotCloseSerializer, responses=PilotSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        serializer = PilotCloseSerializer(data=request.data)
+        serializer = PilotCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         pilot = pilots.pilot_close(pilot=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(PilotSerializer(pilot).data)
@@ -290,7 +290,7 @@ class FeedbackViewSet(PilotChildViewSet, mixins.CreateModelMixin):
     @extend_schema(request=DecisionSerializer, responses=FeedbackSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        serializer = DecisionSerializer(data=request.data)
+        serializer = DecisionSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         item = pilots.feedback_decide(item=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(FeedbackSerializer(item).data)
@@ -350,7 +350,7 @@ class SurveyViewSet(PilotChildViewSet, mixins.CreateModelMixin):
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        serializer = AnswerSerializer(data=request.data)
+        serializer = AnswerSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             answers = {int(key): value for key, value in serializer.validated_data["answers"].items()}

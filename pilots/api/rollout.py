@@ -271,7 +271,7 @@ class MilestoneViewSet(
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         milestone = self.get_object()
-        serializer = MilestoneCompleteSerializer(data=request.data)
+        serializer = MilestoneCompleteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             services.milestone_complete(milestone=milestone, user=request.user, **serializer.validated_data)
@@ -283,7 +283,7 @@ class MilestoneViewSet(
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         milestone = self.get_object()
-        serializer = MilestoneMoveSerializer(data=request.data)
+        serializer = MilestoneMoveSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.milestone_move(milestone=milestone, user=request.user, **serializer.validated_data)
         return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
@@ -298,7 +298,7 @@ class MilestoneViewSet(
     @extend_schema(request=MilestoneReorderSerializer, responses=MilestoneSerializer(many=True))
     @action(detail=False, methods=["post"])
     def reorder(self, request):
-        serializer = MilestoneReorderSerializer(data=request.data)
+        serializer = MilestoneReorderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         plan = self._plan(serializer.validated_data["plan"])
         rows = services.milestone_reorder(plan=plan, user=request.user, order=serializer.validated_data["order"])
@@ -437,12 +437,23 @@ class TrainingSessionViewSet(
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         session = self.get_object()
-        serializer = InviteSerializer(data=request.data)
+        serializer = InviteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        made = services.attendance_invite(
-            session=session, user=request.user, people=data["users"], department=data["department"], tier=data["tier"]
-        )
+        try:
+            made = services.attendance_invite(
+                session=session,
+                user=request.user,
+                people=data["users"],
+                department=data["department"],
+                tier=data["tier"],
+            )
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            # the service names the people "people"; this endpoint calls them "users"
+            errors = {("users" if k == "people" else k): v for k, v in exc.message_dict.items()}
+            raise APIValidationError(errors) from None
         return Response({"invited": made})
 
 
@@ -482,7 +493,13 @@ class AttendanceViewSet(
         self._plan(session.plan)
         if data.get("completed") and not data.get("attended"):
             raise APIValidationError({"completed": ["Completing the training needs attending it."]})
-        services.attendance_invite(session=session, user=self.request.user, people=[data["user"]])
+        try:
+            services.attendance_invite(session=session, user=self.request.user, people=[data["user"]])
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            errors = {("user" if k == "people" else k): v for k, v in exc.message_dict.items()}
+            raise APIValidationError(errors) from None
         row = session.attendance.get(user=data["user"])
         if data.get("attended") or data.get("completed"):
             services.attendance_mark(
@@ -554,7 +571,7 @@ class MonitoringReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         review = self.get_object()
-        serializer = ReviewCloseSerializer(data=request.data)
+        serializer = ReviewCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             services.review_close(review=review, user=request.user, **serializer.validated_data)

@@ -215,7 +215,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     @extend_schema(request=RunStartSerializer, responses={200: RunSerializer, 201: RunSerializer})
     def create(self, request):
-        serializer = RunStartSerializer(data=request.data)
+        serializer = RunStartSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version = data["version"]
@@ -314,7 +314,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def complete(self, request, pk=None):
-        serializer = CompleteSerializer(data=request.data)
+        serializer = CompleteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return self._command(execution.item_complete, **serializer.validated_data)
 
@@ -329,7 +329,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def reassign(self, request, pk=None):
-        serializer = ReassignSerializer(data=request.data)
+        serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         item = execution.item_reassign(
             item=self.get_object(), user=request.user, to_user=serializer.validated_data["to_user"]
@@ -340,7 +340,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def exception(self, request, pk=None):
-        serializer = ExceptionReportSerializer(data=request.data)
+        serializer = ExceptionReportSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         follow_up = execution.exception_report(item=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(WorkItemSerializer(follow_up).data, status=status.HTTP_201_CREATED)
@@ -382,7 +382,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        serializer = MarkReadSerializer(data=request.data)
+        serializer = MarkReadSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         count = execution.notifications_mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
         return Response({"marked": count})

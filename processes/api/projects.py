@@ -105,7 +105,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         project = self.get_object()
-        serializer = PhaseNoteSerializer(data=request.data)
+        serializer = PhaseNoteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             projects.phase_submit(project=project, user=request.user, **serializer.validated_data)
@@ -117,7 +117,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["post"])
     def gate(self, request, pk=None):
         project = self.get_object()
-        serializer = GateSerializer(data=request.data)
+        serializer = GateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             projects.gate_decide(project=project, user=request.user, **serializer.validated_data)

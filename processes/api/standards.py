@@ -221,7 +221,7 @@ class StandardVersionViewSet(
 
     def _command(self, request, handler):
         version = self.get_object()
-        note_serializer = NoteSerializer(data=request.data)
+        note_serializer = NoteSerializer(data=request.data, context=self.get_serializer_context())
         note_serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             result = handler(version, note_serializer.validated_data["note"])
