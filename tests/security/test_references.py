@@ -345,3 +345,23 @@ def test_every_referenced_model_has_a_scope_rule():
     from processes.models import WebhookSubscription
 
     assert access.referable(None, WebhookSubscription.objects.all()).query.is_empty()
+
+
+def test_a_pilot_takes_departments_of_the_caller_and_people_of_the_pilot(world):
+    from pilots.models import Pilot
+    from pilots.services import pilot as pilots
+
+    pilot = Pilot.objects.select_related("version__process").first()
+    cs_department = Department.objects.get(code="customer-service")
+    with pytest.raises(ValidationError) as raised:
+        pilots.pilot_update(pilot=pilot, user=world["director"], owner=world["cs"])
+    assert "owner" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        pilots.pilot_update(pilot=pilot, user=world["manager"], control_departments=[cs_department])
+    assert "control_departments" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        pilots.standup_save(
+            pilot=pilot, user=world["director"], held_on=timezone.localdate(), problems="x", attendees=[world["cs"]]
+        )
+    assert "attendees" in raised.value.message_dict
+    assert not pilot.control_departments.filter(pk=cs_department.pk).exists()
