@@ -365,3 +365,30 @@ def test_a_pilot_takes_departments_of_the_caller_and_people_of_the_pilot(world):
         )
     assert "attendees" in raised.value.message_dict
     assert not pilot.control_departments.filter(pk=cs_department.pk).exists()
+
+
+def test_a_review_action_goes_only_to_the_projects_processes_and_departments(world, sales_project, complaint):
+    from metrics.models import Review
+    from metrics.reviews import action_add
+
+    review = Review.objects.create(
+        project=sales_project,
+        cadence="monthly",
+        period_start=timezone.localdate() - timedelta(days=30),
+        period_end=timezone.localdate(),
+        created_at=timezone.now(),
+    )
+    sales_project.processes.add(complaint)  # stored before the rule
+    with pytest.raises(ValidationError) as raised:
+        action_add(review=review, user=world["director"], kind="adjust_standard", description="x", process=complaint)
+    assert "process" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        action_add(
+            review=review,
+            user=world["director"],
+            kind="track",
+            description="x",
+            due_days=3,
+            responsible_department=Department.objects.get(code="customer-service"),
+        )
+    assert "responsible_department" in raised.value.message_dict
