@@ -392,3 +392,34 @@ def test_a_review_action_goes_only_to_the_projects_processes_and_departments(wor
             responsible_department=Department.objects.get(code="customer-service"),
         )
     assert "responsible_department" in raised.value.message_dict
+
+
+def _forms(plan, sales_project):
+    from pilots import forms as pilot_forms
+    from pilots import forms_rollout
+    from processes import forms_projects
+
+    session = TrainingSession.objects.filter(plan=plan).first()
+    return [
+        (forms_projects.ProjectForm, {}),
+        (forms_projects.TeamMemberForm, {}),
+        (forms_rollout.PlanForm, {}),
+        (forms_rollout.MilestoneForm, {}),
+        (forms_rollout.SessionForm, {}),
+        (forms_rollout.InviteForm, {"session": session}),
+        (pilot_forms.PilotForm, {}),
+    ]
+
+
+@pytest.mark.parametrize("who", ["manager", "cs"])
+def test_every_form_choice_is_one_the_user_may_reference(world, plan, sales_project, who):
+    from django import forms
+
+    user = world[who]
+    for form_class, kwargs in _forms(plan, sales_project):
+        form = form_class(user=user, **kwargs)
+        for name, field in form.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                allowed = access.referable(user, field.queryset.model.objects.all())
+                offered = set(field.queryset.values_list("pk", flat=True))
+                assert offered <= set(allowed.values_list("pk", flat=True)), (form_class.__name__, name)
