@@ -166,11 +166,6 @@ def action_add(
     elif kind == ActionKind.TRACK:
         if responsible_department is None:
             errors["responsible_department"] = _("Choose the responsible department.")
-        elif responsible_department.pk not in project_services.project_departments(review.project):
-            # the work lands in that department's inbox: only a department the project covers
-            errors["responsible_department"] = _("%(department)s is outside the project's departments.") % {
-                "department": responsible_department
-            }
         if not due_days:
             errors["due_days"] = _("Give the number of working days it may take.")
     else:

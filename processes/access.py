@@ -175,6 +175,7 @@ REFERENCE_SCOPES: dict[str, str | None] = {
     "processes.process": "department",
     "processes.standardversion": "process__department",
     "processes.step": "version__process__department",
+    "processes.exceptionplan": "version__process__department",
     "processes.improvementproject": "department",
     "processes.problem": "project__department",
     "processes.run": "department",

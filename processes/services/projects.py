@@ -81,12 +81,6 @@ def _people_departments(department_id, processes) -> set[int]:
     return {department_id, *owners}
 
 
-def project_departments(project) -> set[int]:
-    """The departments a project covers: its own (and below) and those owning a step of its
-    processes (and below). Its people work there; its follow-up work goes there."""
-    return access.departments_under(_people_departments(project.department_id, project_processes(project)))
-
-
 def _check_references(*, department, processes, lead=None, members=()) -> None:
     errors = {}
     allowed = access.departments_under([department.pk])
