@@ -24,6 +24,7 @@ from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, Versi
 from processes.constants import MANAGE_PROJECT
 from processes.models import ImprovementProject
 from processes.services import execution, standards
+from processes.services import projects as project_services
 
 from . import selectors
 from .choices import ActionKind, ActionStatus
@@ -160,7 +161,7 @@ def action_add(
     if kind == ActionKind.ADJUST_STANDARD:
         if process is None:
             errors["process"] = _("Choose the process whose standard changes.")
-        elif not review.project.processes.filter(pk=process.pk).exists():
+        elif not project_services.project_processes(review.project).filter(pk=process.pk).exists():
             errors["process"] = _("Choose one of the project's processes.")
     elif kind == ActionKind.TRACK:
         if responsible_department is None:

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from processes.constants import VIEW
 from processes.models import Department, Process
 from processes.services.execution import Conflict
+from processes.services.projects import project_processes
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
 from . import reviews
@@ -37,7 +38,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, review, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = review.project.processes.order_by("code")
+        self.fields["process"].queryset = project_processes(review.project).order_by("code")
         self.fields["responsible_department"].queryset = Department.objects.order_by("code")
 
 

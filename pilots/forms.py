@@ -8,6 +8,7 @@ from processes import access
 from processes.choices import TimeUnit, VersionStatus
 from processes.constants import MANAGE_PROJECT
 from processes.models import Department, ImprovementProject, StandardVersion, Step, User
+from processes.references import ScopedReferencesForm
 
 from .models import CustomerInterview, FeedbackItem, Pilot
 
@@ -18,7 +19,7 @@ def _people():
     return User.objects.filter(is_active=True).order_by("username")
 
 
-class PilotForm(forms.ModelForm):
+class PilotForm(ScopedReferencesForm, forms.ModelForm):
     class Meta:
         model = Pilot
         fields = [
@@ -59,13 +60,16 @@ class PilotForm(forms.ModelForm):
         self.fields["version"].label_from_instance = lambda v: f"{v.process} · v{v.number} ({v.get_status_display()})"
         self.fields["version"].help_text = _("An approved version: a manager approved it, it is not published yet.")
         self.fields["project"].queryset = access.scope_queryset(user, ImprovementProject.objects.all())
-        self.fields["departments"].queryset = Department.objects.order_by("code")
-        self.fields["control_departments"].queryset = Department.objects.order_by("code")
+        # a pilot changes how its departments work: only departments of the user's scope are offered
+        mine = access.scope_queryset(user, Department.objects.order_by("code"), field="pk")
+        self.fields["departments"].queryset = mine
+        self.fields["control_departments"].queryset = mine
         self.fields["owner"].queryset = _people()
         if not self.instance.pk:
             self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("starts_on", timezone.localdate())
         self.user = user
+        self.narrow_references(user)
 
     def clean(self):
         data = super().clean()

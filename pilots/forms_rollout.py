@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from processes import access
 from processes.models import Department, ImprovementProject, StandardVersion, User
+from processes.references import ScopedReferencesForm
 
 from .choices import Tier
 from .models import Milestone, RolloutPlan, TrainingSession
@@ -20,7 +21,7 @@ def _person_label(user) -> str:
     return f"{user.display_name} · {user.department}" if user.department_id else user.display_name
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ScopedReferencesForm, forms.ModelForm):
     class Meta:
         model = RolloutPlan
         fields = ["name_en", "name_zh", "version", "project", "owner", "starts_on", "daily_until", "ends_on", "status"]
@@ -46,6 +47,7 @@ class PlanForm(forms.ModelForm):
         if self.instance.pk is None:
             del self.fields["status"]
             self.fields["owner"].initial = user.pk
+        self.narrow_references(user)
 
     def clean(self):
         data = super().clean()
@@ -55,32 +57,34 @@ class PlanForm(forms.ModelForm):
         return data
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(ScopedReferencesForm, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title_en", "title_zh", "owner", "due_on", "switches_department", "note"]
         widgets = {"due_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _people()
         self.fields["owner"].label_from_instance = _person_label
         self.fields["switches_department"].queryset = Department.objects.order_by("name_en")
+        self.narrow_references(user)
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(ScopedReferencesForm, forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["tier", "title_en", "title_zh", "starts_at", "location", "trainer", "material"]
         widgets = {"starts_at": DATETIME, "material": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trainer"].queryset = _people()
         self.fields["trainer"].label_from_instance = _person_label
+        self.narrow_references(user)
 
 
-class InviteForm(forms.Form):
+class InviteForm(ScopedReferencesForm, forms.Form):
     """Invite by department and tier in bulk, and/or by name."""
 
     department = forms.ModelChoiceField(
@@ -102,12 +106,13 @@ class InviteForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
-    def __init__(self, *args, session, **kwargs):
+    def __init__(self, *args, session, user, **kwargs):
         super().__init__(*args, **kwargs)
         invited = session.attendance.values("user_id")
         self.fields["people"].queryset = _people().exclude(pk__in=invited)
         self.fields["people"].label_from_instance = _person_label
         self.fields["tier"].initial = session.tier
+        self.narrow_references(user)
 
     def clean(self):
         data = super().clean()

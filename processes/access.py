@@ -96,6 +96,19 @@ def departments_under(roots: Iterable[int]) -> set[int]:
     return _descendants(roots)
 
 
+def departments_above(department_id: int | None) -> set[int]:
+    """The departments above ``department_id`` (its parent, the parent's parent, ...)."""
+    from .models import Department
+
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    found: set[int] = set()
+    node = parents.get(department_id)
+    while node is not None and node not in found:
+        found.add(node)
+        node = parents.get(node)
+    return found
+
+
 def department_scope(user) -> frozenset[int] | None:
     """The ids of the departments the user works in, or ``None`` when they see every department."""
     roles = user_roles(user)
@@ -164,3 +177,77 @@ def can_manage_integration_accounts(user, department_id: int | None = None, *, a
     if not has_role(user, Role.MANAGER, Role.ADMIN):
         return False
     return any_department or in_scope(user, department_id)
+
+
+# References
+# ------------------------------------------------------------------------------
+# Every write that names another object (a process, a version, a department, a person, ...) may only
+# name one the caller could read: the API and the forms narrow each reference to ``referable()``, so
+# an object out of scope is refused exactly like an id that does not exist. The table says, for each
+# model a write may reference, the path from it to the department that scopes it; ``None`` marks a
+# catalogue the whole organisation shares. A model missing from the table is referable by nobody
+# (tests/security/test_references.py fails until it is added here).
+# People must also still work here.
+REFERENCE_SCOPES: dict[str, str | None] = {
+    # the organisation directory is everyone's to read: naming a department or a person reveals nothing;
+    # what a person may be given (an owner, a member, an attendee) is the object's rule, in its service
+    "processes.department": None,
+    "processes.user": None,
+    "processes.process": "department",
+    "processes.standardversion": "process__department",
+    "processes.step": "version__process__department",
+    "processes.exceptionplan": "version__process__department",
+    "processes.improvementproject": "department",
+    "processes.problem": "project__department",
+    "processes.run": "department",
+    "processes.workitem": "department",
+    "processes.case": "department",
+    "processes.casetag": None,
+    "metrics.indicator": None,
+    "metrics.evaluation": "process__department",
+    "metrics.review": "project__department",
+    "pilots.pilot": "version__process__department",
+    "pilots.rolloutplan": "version__process__department",
+    "pilots.milestone": "plan__version__process__department",
+    "pilots.trainingsession": "plan__version__process__department",
+}
+
+
+def referable(user, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` that ``user`` may name in a write: those they may read. People must
+    also still work here (``is_active``)."""
+    model = queryset.model
+    label = model._meta.label_lower
+    if label not in REFERENCE_SCOPES or VIEW not in capabilities(user):
+        return queryset.none()
+    if label == "processes.user":
+        queryset = queryset.filter(is_active=True)
+    field = REFERENCE_SCOPES[label]
+    if field is None:
+        return queryset
+    scope = department_scope(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": scope})
+
+
+def people_in(department_ids: Iterable[int]) -> QuerySet:
+    """Active people of the departments ``department_ids`` and every department below them: who may
+    own, be assigned to or take part in an object of those departments."""
+    from .models import User
+
+    return User.objects.filter(is_active=True, department__in=departments_under(department_ids))
+
+
+def outsiders(people: Iterable, department_ids: Iterable[int], *, owner_department_id: int | None = None) -> list:
+    """Those of ``people`` (users, ``None`` skipped) who may not take part in an object covering
+    ``department_ids``: they work neither in those departments (or below) nor see the object's own
+    department (``owner_department_id``) through their scope anyway (the operations director, a head)."""
+    allowed = departments_under(department_ids)
+    return [
+        p
+        for p in people
+        if p is not None
+        and p.department_id not in allowed
+        and not (owner_department_id is not None and in_scope(p, owner_department_id))
+    ]

@@ -16,13 +16,14 @@ from .models import (
     ProjectNote,
     User,
 )
+from .references import ScopedReferencesForm
 
 
 def _scoped(user, qs, field="department"):
     return access.scope_queryset(user, qs, field=field)
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(ScopedReferencesForm, forms.ModelForm):
     class Meta:
         model = ImprovementProject
         fields = [
@@ -50,6 +51,7 @@ class ProjectForm(forms.ModelForm):
         )
         self.fields["processes"].queryset = _scoped(user, Process.objects.all())
         self.fields["lead"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.narrow_references(user)
 
 
 class GoalForm(forms.ModelForm):
@@ -90,11 +92,15 @@ class NoteForm(forms.ModelForm):
         widgets = {"date": forms.DateInput(attrs={"type": "date"}), "text": forms.Textarea(attrs={"rows": 2})}
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(ScopedReferencesForm, forms.Form):
     member = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"), label=_("Person")
     )
     role = forms.ChoiceField(choices=TeamRole.choices, label=_("Role in the project"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_references(user)
 
 
 class BottleneckForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
+from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, Process
 
@@ -61,7 +62,7 @@ class PeriodicReviewCloseSerializer(serializers.Serializer):
     conclusions = serializers.CharField()
 
 
-class NewActionSerializer(serializers.Serializer):
+class NewActionSerializer(ScopedReferences, serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     description = serializers.CharField()
     process = serializers.PrimaryKeyRelatedField(queryset=Process.objects.all(), required=False, allow_null=True)
@@ -93,7 +94,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=PeriodicReviewCloseSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        serializer = PeriodicReviewCloseSerializer(data=request.data)
+        serializer = PeriodicReviewCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         review = reviews.review_close(review=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(ReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
@@ -101,7 +102,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=NewActionSerializer, responses={201: ReviewActionSerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
-        serializer = NewActionSerializer(data=request.data)
+        serializer = NewActionSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         made = reviews.action_add(review=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(ReviewActionSerializer(made).data, status=201)

@@ -9,6 +9,7 @@ from opsflow.api.permissions import RolePermission
 from opsflow.api.schema import PreconditionFailedSerializer
 from opsflow.api.sync import ETagMixin, PreconditionFailed, if_match_ok, plausible_moment
 from processes import access
+from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT
 from processes.models import Process
 
@@ -102,7 +103,7 @@ class EvaluationRowSerializer(serializers.ModelSerializer):
         return None if obj.change_rate is None else f"{obj.change_rate * 100:.2f}"
 
 
-class EvaluationRowInputSerializer(serializers.Serializer):
+class EvaluationRowInputSerializer(ScopedReferences, serializers.Serializer):
     indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.objects.all())
     target_kind = serializers.ChoiceField(choices=["", "relative", "absolute"], required=False, default="")
     target_value = serializers.DecimalField(
@@ -110,7 +111,7 @@ class EvaluationRowInputSerializer(serializers.Serializer):
     )
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(ScopedReferences, serializers.ModelSerializer):
     rows = EvaluationRowSerializer(many=True, read_only=True)
     row_specs = EvaluationRowInputSerializer(many=True, write_only=True, help_text="Indicators and their targets.")
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin, plausible_moment
+from processes.api.references import ScopedReferences
 from processes.choices import TimeUnit
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Step
@@ -25,7 +26,7 @@ class ScopedObjectPermission(RolePermission):
         return True
 
 
-class PilotSerializer(serializers.ModelSerializer):
+class PilotSerializer(ScopedReferences, serializers.ModelSerializer):
     runs = serializers.SerializerMethodField(help_text="Runs attributed to the pilot and to its control group.")
 
     class Meta:
@@ -161,7 +162,7 @@ class PilotViewSet(
     @extend_schema(request=PilotCloseSerializer, responses=PilotSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        serializer = PilotCloseSerializer(data=request.data)
+        serializer = PilotCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         pilot = pilots.pilot_close(pilot=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(PilotSerializer(pilot).data)
@@ -186,7 +187,7 @@ class PilotChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return model.objects.filter(pilot__in=selectors.pilot_list(user=self.request.user)).order_by("id")
 
 
-class StandUpSerializer(serializers.ModelSerializer):
+class StandUpSerializer(ScopedReferences, serializers.ModelSerializer):
     change_step = serializers.PrimaryKeyRelatedField(
         queryset=Step.objects.all(), required=False, allow_null=True, write_only=True
     )
@@ -228,7 +229,7 @@ class StandUpViewSet(PilotChildViewSet, mixins.CreateModelMixin):
         serializer.instance = pilots.standup_save(user=self.request.user, attendees=data.pop("attendees", []), **data)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(ScopedReferences, serializers.ModelSerializer):
     due_at = serializers.DateTimeField(source="work_item.due_at", read_only=True, allow_null=True)
 
     class Meta:
@@ -289,7 +290,7 @@ class FeedbackViewSet(PilotChildViewSet, mixins.CreateModelMixin):
     @extend_schema(request=DecisionSerializer, responses=FeedbackSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        serializer = DecisionSerializer(data=request.data)
+        serializer = DecisionSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         item = pilots.feedback_decide(item=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(FeedbackSerializer(item).data)
@@ -302,7 +303,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "position"]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ScopedReferences, serializers.ModelSerializer):
     questions = QuestionSerializer(many=True, required=False, help_text="Default: clarity, efficiency, comment.")
 
     class Meta:
@@ -349,7 +350,7 @@ class SurveyViewSet(PilotChildViewSet, mixins.CreateModelMixin):
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        serializer = AnswerSerializer(data=request.data)
+        serializer = AnswerSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             answers = {int(key): value for key, value in serializer.validated_data["answers"].items()}
@@ -364,7 +365,7 @@ class SurveyViewSet(PilotChildViewSet, mixins.CreateModelMixin):
         return Response(ResultSerializer(selectors.survey_results(self.get_object()), many=True).data)
 
 
-class InterviewSerializer(serializers.ModelSerializer):
+class InterviewSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = CustomerInterview
         fields = ["id", "pilot", "customer", "held_on", "interviewer", "satisfaction", "notes", "created_at"]

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin, plausible_moment
+from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
 from processes.services import execution
@@ -59,7 +60,7 @@ class PlanChildViewSet(ETagMixin, viewsets.GenericViewSet):
 # ------------------------------------------------------------------------------
 
 
-class RolloutPlanSerializer(serializers.ModelSerializer):
+class RolloutPlanSerializer(ScopedReferences, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -180,7 +181,7 @@ class RolloutPlanViewSet(
 # ------------------------------------------------------------------------------
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ScopedReferences, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     late = serializers.SerializerMethodField(help_text="Done after its due date, or open past it.")
 
@@ -216,7 +217,7 @@ class MilestoneMoveSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
 
 
-class MilestoneReorderSerializer(serializers.Serializer):
+class MilestoneReorderSerializer(ScopedReferences, serializers.Serializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=RolloutPlan.objects.all())
     order = serializers.ListField(child=serializers.IntegerField(), help_text="Every milestone id of the plan, once.")
 
@@ -270,7 +271,7 @@ class MilestoneViewSet(
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         milestone = self.get_object()
-        serializer = MilestoneCompleteSerializer(data=request.data)
+        serializer = MilestoneCompleteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             services.milestone_complete(milestone=milestone, user=request.user, **serializer.validated_data)
@@ -282,7 +283,7 @@ class MilestoneViewSet(
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         milestone = self.get_object()
-        serializer = MilestoneMoveSerializer(data=request.data)
+        serializer = MilestoneMoveSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.milestone_move(milestone=milestone, user=request.user, **serializer.validated_data)
         return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
@@ -297,7 +298,7 @@ class MilestoneViewSet(
     @extend_schema(request=MilestoneReorderSerializer, responses=MilestoneSerializer(many=True))
     @action(detail=False, methods=["post"])
     def reorder(self, request):
-        serializer = MilestoneReorderSerializer(data=request.data)
+        serializer = MilestoneReorderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         plan = self._plan(serializer.validated_data["plan"])
         rows = services.milestone_reorder(plan=plan, user=request.user, order=serializer.validated_data["order"])
@@ -308,7 +309,7 @@ class MilestoneViewSet(
 # ------------------------------------------------------------------------------
 
 
-class DepartmentSwitchSerializer(serializers.ModelSerializer):
+class DepartmentSwitchSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = DepartmentSwitch
         fields = ["id", "plan", "department", "switched_on", "recorded_by", "milestone", "note"]
@@ -330,7 +331,7 @@ class DepartmentSwitchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 # ------------------------------------------------------------------------------
 
 
-class TrainingSessionSerializer(serializers.ModelSerializer):
+class TrainingSessionSerializer(ScopedReferences, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     sop_url = serializers.SerializerMethodField(help_text="The SOP document of the version rolled out.")
     invited = serializers.IntegerField(read_only=True)
@@ -363,7 +364,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         return reverse("standards:version-sop", args=[obj.plan.version_id])
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(ScopedReferences, serializers.Serializer):
     users = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), many=True, required=False, default=list
     )
@@ -436,16 +437,27 @@ class TrainingSessionViewSet(
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         session = self.get_object()
-        serializer = InviteSerializer(data=request.data)
+        serializer = InviteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        made = services.attendance_invite(
-            session=session, user=request.user, people=data["users"], department=data["department"], tier=data["tier"]
-        )
+        try:
+            made = services.attendance_invite(
+                session=session,
+                user=request.user,
+                people=data["users"],
+                department=data["department"],
+                tier=data["tier"],
+            )
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            # the service names the people "people"; this endpoint calls them "users"
+            errors = {("users" if k == "people" else k): v for k, v in exc.message_dict.items()}
+            raise APIValidationError(errors) from None
         return Response({"invited": made})
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Attendance
         fields = ["id", "session", "user", "invited_at", "attended", "completed"]
@@ -481,7 +493,13 @@ class AttendanceViewSet(
         self._plan(session.plan)
         if data.get("completed") and not data.get("attended"):
             raise APIValidationError({"completed": ["Completing the training needs attending it."]})
-        services.attendance_invite(session=session, user=self.request.user, people=[data["user"]])
+        try:
+            services.attendance_invite(session=session, user=self.request.user, people=[data["user"]])
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            errors = {("user" if k == "people" else k): v for k, v in exc.message_dict.items()}
+            raise APIValidationError(errors) from None
         row = session.attendance.get(user=data["user"])
         if data.get("attended") or data.get("completed"):
             services.attendance_mark(
@@ -513,7 +531,7 @@ class AttendanceViewSet(
 # ------------------------------------------------------------------------------
 
 
-class MonitoringReviewSerializer(serializers.ModelSerializer):
+class MonitoringReviewSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = MonitoringReview
         fields = [
@@ -553,7 +571,7 @@ class MonitoringReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         review = self.get_object()
-        serializer = ReviewCloseSerializer(data=request.data)
+        serializer = ReviewCloseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             services.review_close(review=review, user=request.user, **serializer.validated_data)

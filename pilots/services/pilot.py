@@ -104,6 +104,25 @@ def works_on_pilot(user, pilot: Pilot) -> bool:
 # ------------------------------------------------------------------------------
 
 
+def _check_references(*, user, version, departments, control_departments, owner=None, current=None) -> None:
+    """A pilot changes how its departments work: they lie in the caller's scope. Its owner works in
+    a department taking part (a pilot department, a department owning a step on trial, the process's)
+    or sees the process's department anyway."""
+    errors = {}
+    for field, chosen in (("departments", departments), ("control_departments", control_departments)):
+        outside = [d for d in chosen or () if not access.in_scope(user, d.pk)]
+        if outside:
+            errors[field] = _("%(department)s is outside your departments.") % {"department": outside[0]}
+    if owner is not None:
+        roots = {d.pk for d in (departments if departments is not None else current or ())}
+        roots.add(version.process.department_id)
+        roots |= set(version.steps.exclude(department=None).values_list("department_id", flat=True))
+        if access.outsiders([owner], roots, owner_department_id=version.process.department_id):
+            errors["owner"] = _("%(name)s works outside this pilot's departments.") % {"name": owner.display_name}
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_scope(*, version, departments, control_departments, starts_on, ends_on, business_line, pilot=None):
     errors = {}
     if version.status not in (VersionStatus.APPROVED, VersionStatus.PILOTING):
@@ -164,6 +183,9 @@ def pilot_create(
     baseline_end: date | None = None,
 ) -> Pilot:
     _require_manage(user, version)
+    _check_references(
+        user=user, version=version, departments=departments, control_departments=control_departments, owner=owner
+    )
     _check_scope(
         version=version,
         departments=departments,
@@ -224,6 +246,14 @@ def pilot_update(*, pilot: Pilot, user, departments=None, control_departments=No
             )
     for name, value in fields.items():
         setattr(pilot, name, value)
+    _check_references(
+        user=user,
+        version=pilot.version,
+        departments=departments,
+        control_departments=control_departments,
+        owner=pilot.owner if "owner" in fields or departments is not None else None,
+        current=pilot.departments.all(),
+    )
     _check_scope(
         version=pilot.version,
         departments=departments if departments is not None else pilot.departments.all(),
@@ -297,6 +327,15 @@ def standup_save(
     ``change_step`` (a step of the version on trial) with ``new_time_limit``/``new_time_unit``
     changes that step's limit in the draft; ``open_draft`` opens the draft for other changes."""
     _require_manage(user, pilot)
+    outside = access.outsiders(
+        attendees,
+        participant_department_ids(pilot) | {department_of(pilot)},
+        owner_department_id=department_of(pilot),
+    )
+    if outside:
+        raise ValidationError(
+            {"attendees": [_("%(name)s works outside this pilot's departments.") % {"name": outside[0].display_name}]}
+        )
     if pilot.status == PilotStatus.PLANNED:
         raise ValidationError(_("The pilot has not started yet."))
     errors = {}

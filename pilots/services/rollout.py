@@ -61,6 +61,34 @@ def _end_of(day: date) -> datetime:
     return calendar.deadline(datetime.combine(day, time.min, tzinfo=calendar.time_zone()), 1, TimeUnit.WORKING_DAYS)
 
 
+# Who may take part
+# ------------------------------------------------------------------------------
+
+
+def rollout_departments(version, plan: RolloutPlan | None = None) -> set[int]:
+    """The departments a rollout of ``version`` covers, with every department below them: the
+    process's department, those owning a step of the version, those running the process, and those
+    already switched over. Its owners, milestone owners, trainers and trainees work there."""
+    from processes.models import Run, Step
+
+    roots = {version.process.department_id}
+    roots |= set(Step.objects.filter(version=version).values_list("department_id", flat=True))
+    roots |= set(Run.objects.filter(version__process_id=version.process_id).values_list("department_id", flat=True))
+    if plan is not None and plan.pk:
+        roots |= set(plan.switches.values_list("department_id", flat=True))
+    return access.departments_under(roots)
+
+
+def _check_people(field: str, people, departments: set[int], version) -> None:
+    """Refuse anyone of ``people`` who works outside ``departments`` and would not see the rollout
+    through their own scope either (a field error on ``field``)."""
+    outside = access.outsiders(people, departments, owner_department_id=version.process.department_id)
+    if outside:
+        raise ValidationError(
+            {field: [_("%(name)s works outside this rollout's departments.") % {"name": outside[0].display_name}]}
+        )
+
+
 # Plans
 # ------------------------------------------------------------------------------
 
@@ -77,7 +105,7 @@ def plan_date_errors(*, starts_on, daily_until, ends_on) -> dict[str, list[str]]
     return errors
 
 
-def _check_plan(*, user, version, starts_on, daily_until, ends_on, project, owner):
+def _check_plan(*, user, version, starts_on, daily_until, ends_on, project, owner, departments=None, home=None):
     errors = plan_date_errors(starts_on=starts_on, daily_until=daily_until, ends_on=ends_on)
     if version is not None and version.status not in ROLLABLE:
         errors["version"] = [_("Only an approved, piloted or published version can be rolled out.")]
@@ -88,6 +116,8 @@ def _check_plan(*, user, version, starts_on, daily_until, ends_on, project, owne
             errors["project"] = [_("This project is outside your departments.")]
     if owner is not None and not owner.is_active:
         errors["owner"] = [_("This person no longer works here.")]
+    elif departments is not None and access.outsiders([owner], departments, owner_department_id=home):
+        errors["owner"] = [_("%(name)s works outside this rollout's departments.") % {"name": owner.display_name}]
     if errors:
         raise ValidationError(errors)
 
@@ -115,6 +145,8 @@ def plan_create(
         ends_on=ends_on,
         project=project,
         owner=owner,
+        departments=rollout_departments(version),
+        home=version.process.department_id,
     )
     plan = RolloutPlan(
         name_en=name_en,
@@ -146,6 +178,8 @@ def plan_update(*, plan: RolloutPlan, user, **fields) -> RolloutPlan:
         version=version if version.pk != plan.version_id else None,
         project=fields.get("project", plan.project),
         owner=fields.get("owner", plan.owner) if "owner" in fields else None,
+        departments=rollout_departments(version, plan),
+        home=version.process.department_id,
         **merged,
     )
     new_owner = "owner" in fields and fields["owner"].pk != plan.owner_id
@@ -243,6 +277,16 @@ def milestone_save(
             raise ValidationError(_("A milestone that is done or cancelled cannot change."))
     if owner is not None and not owner.is_active:
         raise ValidationError({"owner": [_("This person no longer works here.")]})
+    departments = rollout_departments(plan.version, plan)
+    _check_people("owner", [owner], departments, plan.version)
+    if switches_department is not None and switches_department.pk not in departments:
+        raise ValidationError(
+            {
+                "switches_department": [
+                    _("%(department)s does not run this process.") % {"department": switches_department}
+                ]
+            }
+        )
     _check_switch(plan, switches_department, milestone)
     if milestone is None:
         last = plan.milestones.aggregate(last=Max("position"))["last"] or 0
@@ -435,6 +479,7 @@ def session_save(
     session = session or TrainingSession(plan=plan)
     if session.pk and session.tier != tier and session.attendance.filter(completed=True).exists():
         raise ValidationError({"tier": [_("People have completed this session: its tier cannot change.")]})
+    _check_people("trainer", [trainer], rollout_departments(plan.version, plan), plan.version)
     values = {
         "tier": tier,
         "title_en": title_en,
@@ -457,6 +502,12 @@ def attendance_invite(
     that department in ``tier`` (the session's tier by default). Returns how many were new."""
     _require(user, session.plan)
     at = _now(at)
+    departments = rollout_departments(session.plan.version, session.plan)
+    _check_people("people", people, departments, session.plan.version)
+    if department is not None and department.pk not in departments:
+        raise ValidationError(
+            {"department": [_("%(department)s does not run this process.") % {"department": department}]}
+        )
     chosen = {p.pk: p for p in people}
     if department is not None:
         for person in selectors.tier_people(tier=tier or session.tier, department=department):

@@ -117,7 +117,7 @@ def _plan_context(request, plan, *, milestone_form=None, edited=None, session_fo
         if edited is not None and edited.instance.pk == m.pk:
             m.form = edited
         elif m.editable:
-            m.form = forms.MilestoneForm(instance=m, prefix=f"m{m.pk}")
+            m.form = forms.MilestoneForm(instance=m, prefix=f"m{m.pk}", user=user)
         m.can_complete = m.work_item_id is not None and execution.can_complete(user, m.work_item)
         m.can_start = m.status == MilestoneStatus.PLANNED and (m.owner_id == user.pk or manage)
     if milestone_form is None:
@@ -131,7 +131,7 @@ def _plan_context(request, plan, *, milestone_form=None, edited=None, session_fo
                 title_zh=f"{department.name_zh or department.name_en}切换到新版本",
             )
             open_form = open_form or "milestone"
-        milestone_form = forms.MilestoneForm(initial=initial)
+        milestone_form = forms.MilestoneForm(initial=initial, user=user)
     coverage = selectors.department_coverage(plan)
     training = selectors.training_coverage(plan)
     totals = training[-1]
@@ -143,7 +143,7 @@ def _plan_context(request, plan, *, milestone_form=None, edited=None, session_fo
         "version": plan.version,
         "milestones": milestones,
         "milestone_form": milestone_form,
-        "session_form": session_form or forms.SessionForm(),
+        "session_form": session_form or forms.SessionForm(user=user),
         "open_milestone": open_form == "milestone",
         "open_session": open_form == "session",
         "coverage": coverage,
@@ -180,7 +180,7 @@ class PlanDetailView(CapabilityRequiredMixin, View):
         plan = selectors.plan_get(user=request.user, pk=pk)
         user, data = request.user, request.POST
         if action == "milestone":
-            form = forms.MilestoneForm(data)
+            form = forms.MilestoneForm(data, user=user)
             if form.is_valid():
                 try:
                     milestone = services.milestone_save(plan=plan, user=user, **form.cleaned_data)
@@ -192,7 +192,7 @@ class PlanDetailView(CapabilityRequiredMixin, View):
             context = _plan_context(request, plan, milestone_form=form, open_form="milestone")
             return render(request, self.template_name, context, status=400)
         if action == "session":
-            form = forms.SessionForm(data)
+            form = forms.SessionForm(data, user=user)
             if form.is_valid():
                 try:
                     session = services.session_save(plan=plan, user=user, **form.cleaned_data)
@@ -207,7 +207,7 @@ class PlanDetailView(CapabilityRequiredMixin, View):
             raise Http404
         milestone = get_object_or_404(plan.milestones.select_related("work_item", "plan"), pk=obj)
         if action == "edit":
-            form = forms.MilestoneForm(data, instance=milestone, prefix=f"m{milestone.pk}")
+            form = forms.MilestoneForm(data, instance=milestone, prefix=f"m{milestone.pk}", user=user)
             if form.is_valid():
                 try:
                     services.milestone_save(plan=plan, user=user, milestone=milestone, **form.cleaned_data)
@@ -257,8 +257,8 @@ def _session_context(request, plan, session, *, edit_form=None, invite_form=None
         "session": session,
         "rows": rows,
         "can_manage": manage,
-        "edit_form": edit_form or (forms.SessionForm(instance=session) if manage else None),
-        "invite_form": invite_form or (forms.InviteForm(session=session) if manage else None),
+        "edit_form": edit_form or (forms.SessionForm(instance=session, user=request.user) if manage else None),
+        "invite_form": invite_form or (forms.InviteForm(session=session, user=request.user) if manage else None),
         "open_edit": edit_form is not None,
         "history": selectors.history_for_session(session),
     }
@@ -282,7 +282,7 @@ class SessionView(CapabilityRequiredMixin, View):
         plan, session = self.objects(request, pk, sid)
         user, data = request.user, request.POST
         if action == "edit":
-            form = forms.SessionForm(data, instance=session)
+            form = forms.SessionForm(data, instance=session, user=request.user)
             if form.is_valid():
                 try:
                     services.session_save(plan=plan, user=user, session=session, **form.cleaned_data)
@@ -295,7 +295,7 @@ class SessionView(CapabilityRequiredMixin, View):
             context = _session_context(request, plan, session, edit_form=form)
             return render(request, self.template_name, context, status=400)
         if action == "invite":
-            form = forms.InviteForm(data, session=session)
+            form = forms.InviteForm(data, session=session, user=request.user)
             if form.is_valid():
                 try:
                     made = services.attendance_invite(

@@ -9,6 +9,7 @@ from .. import selectors
 from ..constants import MANAGE_PROJECT
 from ..models import Case
 from ..services import cases
+from .references import ScopedReferences
 
 
 class TagListField(serializers.ListField):
@@ -18,7 +19,7 @@ class TagListField(serializers.ListField):
         return sorted(tag.name for tag in data.all()) if hasattr(data, "all") else super().to_representation(data)
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ScopedReferences, serializers.ModelSerializer):
     tags = TagListField(
         child=serializers.CharField(max_length=50), required=False, help_text="Tag names; unknown ones are created."
     )

@@ -17,6 +17,7 @@ from .. import access, selectors
 from ..constants import VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..services import execution
+from .references import ScopedReferences
 
 # Serializers
 # ------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
         return (obj.finished_at or timezone.now()) > obj.due_at
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ScopedReferences, serializers.ModelSerializer):
     items = WorkItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -105,7 +106,7 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "source", "started_at", "finished_at", "started_by", "updated_at", "items"]
 
 
-class RunStartSerializer(serializers.Serializer):
+class RunStartSerializer(ScopedReferences, serializers.Serializer):
     process = serializers.SlugRelatedField(
         slug_field="code",
         queryset=StandardVersion.objects.none(),
@@ -150,11 +151,11 @@ class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(ScopedReferences, serializers.Serializer):
     to_user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
 
 
-class ExceptionReportSerializer(serializers.Serializer):
+class ExceptionReportSerializer(ScopedReferences, serializers.Serializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=ExceptionPlan.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -214,7 +215,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     @extend_schema(request=RunStartSerializer, responses={200: RunSerializer, 201: RunSerializer})
     def create(self, request):
-        serializer = RunStartSerializer(data=request.data)
+        serializer = RunStartSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version = data["version"]
@@ -313,7 +314,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def complete(self, request, pk=None):
-        serializer = CompleteSerializer(data=request.data)
+        serializer = CompleteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return self._command(execution.item_complete, **serializer.validated_data)
 
@@ -328,7 +329,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def reassign(self, request, pk=None):
-        serializer = ReassignSerializer(data=request.data)
+        serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         item = execution.item_reassign(
             item=self.get_object(), user=request.user, to_user=serializer.validated_data["to_user"]
@@ -339,7 +340,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def exception(self, request, pk=None):
-        serializer = ExceptionReportSerializer(data=request.data)
+        serializer = ExceptionReportSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         follow_up = execution.exception_report(item=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(WorkItemSerializer(follow_up).data, status=status.HTTP_201_CREATED)
@@ -381,7 +382,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        serializer = MarkReadSerializer(data=request.data)
+        serializer = MarkReadSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         count = execution.notifications_mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
         return Response({"marked": count})

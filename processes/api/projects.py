@@ -20,15 +20,16 @@ from ..models import (
     TeamMember,
 )
 from ..services import execution, projects
+from .references import ScopedReferences
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = TeamMember
         fields = ["id", "user", "role"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ScopedReferences, serializers.ModelSerializer):
     team = TeamMemberSerializer(many=True, read_only=True)
     missing = serializers.SerializerMethodField(help_text="Deliverables the current phase still lacks.")
 
@@ -104,7 +105,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         project = self.get_object()
-        serializer = PhaseNoteSerializer(data=request.data)
+        serializer = PhaseNoteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             projects.phase_submit(project=project, user=request.user, **serializer.validated_data)
@@ -116,7 +117,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["post"])
     def gate(self, request, pk=None):
         project = self.get_object()
-        serializer = GateSerializer(data=request.data)
+        serializer = GateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             projects.gate_decide(project=project, user=request.user, **serializer.validated_data)
@@ -170,7 +171,7 @@ class ProjectChildViewSet(
         )
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Goal
         fields = [
@@ -193,7 +194,7 @@ class GoalViewSet(ProjectChildViewSet):
     service = staticmethod(projects.goal_save)
 
 
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Problem
         fields = ["id", "project", "process", "source", "description", "severity", "created_at", "updated_at"]
@@ -206,7 +207,7 @@ class ProblemViewSet(ProjectChildViewSet):
     service = staticmethod(projects.problem_save)
 
 
-class BottleneckSerializer(serializers.ModelSerializer):
+class BottleneckSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Bottleneck
         fields = [
@@ -240,14 +241,14 @@ class BottleneckViewSet(ProjectChildViewSet):
         return Response(BottleneckSerializer(made, many=True).data)
 
 
-class AsIsStepSerializer(serializers.ModelSerializer):
+class AsIsStepSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = AsIsStep
         fields = ["position", "name_en", "name_zh", "department", "role", "hours", "time_limit_known", "note"]
         read_only_fields = ["position"]
 
 
-class AnalysisSerializer(serializers.ModelSerializer):
+class AnalysisSerializer(ScopedReferences, serializers.ModelSerializer):
     steps = AsIsStepSerializer(many=True)
 
     class Meta:
@@ -287,7 +288,7 @@ class AnalysisViewSet(ProjectChildViewSet):
         )
 
 
-class ProjectNoteSerializer(serializers.ModelSerializer):
+class ProjectNoteSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = ProjectNote
         fields = ["id", "project", "kind", "date", "subject", "text", "created_by", "created_at", "updated_at"]
@@ -306,7 +307,7 @@ class ProjectNoteViewSet(ProjectChildViewSet):
         return projects.note_save(project=project, user=user, **fields)
 
 
-class TeamMemberWriteSerializer(serializers.ModelSerializer):
+class TeamMemberWriteSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = TeamMember
         fields = ["id", "project", "user", "role"]

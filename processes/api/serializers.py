@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from .. import access
 from ..models import Department, Tombstone, User
+from .references import ScopedReferences
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name_en", "name_zh", "parent", "head", "created_at", "updated_at"]

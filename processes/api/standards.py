@@ -11,12 +11,13 @@ from opsflow.api.sync import ETagMixin
 from .. import access, selectors, services
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
 from ..models import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from .references import ScopedReferences
 
 # Serializers
 # ------------------------------------------------------------------------------
 
 
-class ProcessSerializer(serializers.ModelSerializer):
+class ProcessSerializer(ScopedReferences, serializers.ModelSerializer):
     class Meta:
         model = Process
         fields = [
@@ -33,7 +34,7 @@ class ProcessSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ScopedReferences, serializers.ModelSerializer):
     key = serializers.UUIDField(required=False, help_text="Keep a step's key to update it; omit it for a new step.")
 
     class Meta:
@@ -55,7 +56,7 @@ class EscalationLevelSerializer(serializers.ModelSerializer):
         validators = []  # (version, level) uniqueness is checked by the service across the whole list
 
 
-class ExceptionPlanSerializer(serializers.ModelSerializer):
+class ExceptionPlanSerializer(ScopedReferences, serializers.ModelSerializer):
     key = serializers.UUIDField(required=False)
 
     class Meta:
@@ -64,7 +65,7 @@ class ExceptionPlanSerializer(serializers.ModelSerializer):
         read_only_fields = ["position"]
 
 
-class StandardVersionSerializer(serializers.ModelSerializer):
+class StandardVersionSerializer(ScopedReferences, serializers.ModelSerializer):
     steps = StepSerializer(many=True, required=False)
     targets = TargetSerializer(many=True, required=False)
     escalation_levels = EscalationLevelSerializer(many=True, required=False)
@@ -220,7 +221,7 @@ class StandardVersionViewSet(
 
     def _command(self, request, handler):
         version = self.get_object()
-        note_serializer = NoteSerializer(data=request.data)
+        note_serializer = NoteSerializer(data=request.data, context=self.get_serializer_context())
         note_serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             result = handler(version, note_serializer.validated_data["note"])

@@ -30,6 +30,13 @@ def case_save(*, user, case: Case | None = None, tags: list[str] | None = None, 
         raise ValidationError({"department": _("Choose the department the lesson belongs to.")})
     if not access.can(user, MANAGE_PROJECT, case.department_id):
         raise PermissionDenied(_("Your role or department does not allow this."))
+    # a case is read in its department: it links only processes and projects on that department's line
+    # (the department, those below it, those above it), never a sibling's
+    allowed = access.departments_under([case.department_id]) | access.departments_above(case.department_id)
+    if case.process_id and case.process.department_id not in allowed:
+        raise ValidationError({"process": _("Link a process of the case's department.")})
+    if case.project_id and case.project.department_id not in allowed:
+        raise ValidationError({"project": _("Link a project of the case's department.")})
     if not (case.title_en.strip() or case.title_zh.strip()):
         raise ValidationError({"title_en": _("Give the case a title in at least one language.")})
     if not (case.lesson_en.strip() or case.lesson_zh.strip()):

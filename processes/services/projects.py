@@ -61,6 +61,50 @@ def _require(user, project_or_department_id):
         raise PermissionDenied(_("Your role or department does not allow this."))
 
 
+# References: what a project may hold
+# ------------------------------------------------------------------------------
+
+
+def project_processes(project):
+    """The project's processes that belong to its department or one below it: the only ones its
+    mapping, suggestions and analyses read (a process of another department stays out even if a
+    project held it before this rule)."""
+    return project.processes.filter(department__in=access.departments_under([project.department_id]))
+
+
+def _people_departments(department_id, processes) -> set[int]:
+    """Who may lead or join a project: people of its department (and below), and of the departments
+    that own a step of one of its processes."""
+    from ..models import Step
+
+    owners = Step.objects.filter(version__process__in=[p.pk for p in processes]).values_list("department_id", flat=True)
+    return {department_id, *owners}
+
+
+def _check_references(*, department, processes, lead=None, members=()) -> None:
+    errors = {}
+    allowed = access.departments_under([department.pk])
+    foreign = [p for p in processes if p.department_id not in allowed]
+    if foreign:
+        errors["processes"] = [
+            _("%(process)s belongs to another department: a project holds processes of its own department.")
+            % {"process": foreign[0]}
+        ]
+    people = _people_departments(department.pk, processes)
+    if access.outsiders([lead], people, owner_department_id=department.pk):
+        errors["lead"] = [_("%(name)s works outside the project's departments.") % {"name": lead.display_name}]
+    outside = access.outsiders(members, people, owner_department_id=department.pk)
+    if outside:
+        errors["user"] = [_("%(name)s works outside the project's departments.") % {"name": outside[0].display_name}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_process(project, process) -> None:
+    if process is not None and not project_processes(project).filter(pk=process.pk).exists():
+        raise ValidationError({"process": [_("Add the process to the project first.")]})
+
+
 # Deliverables
 # ------------------------------------------------------------------------------
 
@@ -141,6 +185,8 @@ def project_create(
     from ..flows import ProjectFlow
 
     _require(user, department.pk)
+    processes = list(processes)
+    _check_references(department=department, processes=processes, lead=lead, members=[m for m, _r in team])
     project = ImprovementProject(
         name_en=name_en,
         name_zh=name_zh,
@@ -174,10 +220,11 @@ def project_update(*, project, user, processes=None, **fields) -> ImprovementPro
         _require(user, fields["department"].pk)
     for name, value in fields.items():
         setattr(project, name, value)
+    processes = list(project.processes.all() if processes is None else processes)
+    _check_references(department=project.department, processes=processes, lead=project.lead)
     project.full_clean()
     _audit(project, user).save()
-    if processes is not None:
-        project.processes.set(processes)
+    project.processes.set(processes)
     return project
 
 
@@ -355,6 +402,7 @@ def _save(obj, user):
 @transaction.atomic
 def goal_save(*, project, user, goal: Goal | None = None, **fields) -> Goal:
     _require(user, project)
+    _check_process(project, fields.get("process"))
     goal = goal or Goal(project=project)
     for name, value in fields.items():
         setattr(goal, name, value)
@@ -364,6 +412,7 @@ def goal_save(*, project, user, goal: Goal | None = None, **fields) -> Goal:
 @transaction.atomic
 def problem_save(*, project, user, problem: Problem | None = None, **fields) -> Problem:
     _require(user, project)
+    _check_process(project, fields.get("process"))
     problem = problem or Problem(project=project)
     for name, value in fields.items():
         setattr(problem, name, value)
@@ -379,6 +428,11 @@ def note_save(*, project, user, **fields) -> ProjectNote:
 @transaction.atomic
 def team_member_add(*, project, user, member, role) -> TeamMember:
     _require(user, project)
+    people = _people_departments(project.department_id, project.processes.all())
+    if access.outsiders([member], people, owner_department_id=project.department_id):
+        raise ValidationError(
+            {"user": [_("%(name)s works outside the project's departments.") % {"name": member.display_name}]}
+        )
     member_row, _created = TeamMember.objects.get_or_create(project=project, user=member, role=role)
     return member_row
 
@@ -387,8 +441,7 @@ def team_member_add(*, project, user, member, role) -> TeamMember:
 def analysis_save(*, project, user, process, steps: list[dict], analysis=None, **fields) -> CurrentStateAnalysis:
     """Save a template 1 row with its as-is steps (in order); any bad step stores nothing."""
     _require(user, project)
-    if not project.processes.filter(pk=process.pk).exists():
-        raise ValidationError({"process": [_("Add the process to the project first.")]})
+    _check_process(project, process)
     analysis = analysis or CurrentStateAnalysis.objects.filter(project=project, process=process).first()
     analysis = analysis or CurrentStateAnalysis(project=project, process=process)
     analysis.process = process
@@ -415,6 +468,9 @@ def analysis_save(*, project, user, process, steps: list[dict], analysis=None, *
 @transaction.atomic
 def bottleneck_save(*, project, user, bottleneck: Bottleneck | None = None, problems=None, **fields) -> Bottleneck:
     _require(user, project)
+    _check_process(project, fields.get("process"))
+    if problems is not None and any(p.project_id != project.pk for p in problems):
+        raise ValidationError({"problems": [_("Choose problems of this project.")]})
     bottleneck = bottleneck or Bottleneck(project=project)
     for name, value in fields.items():
         setattr(bottleneck, name, value)
@@ -470,7 +526,7 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
             return  # suggested by a concurrent request a moment ago
         made.append(row)
 
-    for process in project.processes.all():
+    for process in project_processes(project):
         analysis = project.analyses.filter(process=process).first()
         steps = list(analysis.steps.all()) if analysis else []
         previous = None

@@ -121,7 +121,7 @@ class ProjectDetailView(CapabilityRequiredMixin, TemplateView):
             goal_form=forms_projects.GoalForm(project=project),
             problem_form=forms_projects.ProblemForm(project=project),
             note_form=forms_projects.NoteForm(initial={"date": timezone.localdate()}),
-            member_form=forms_projects.TeamMemberForm(),
+            member_form=forms_projects.TeamMemberForm(user=user),
             bottleneck_form=forms_projects.BottleneckForm(project=project),
             now=timezone.now(),
             history=selectors.history_for_project(project),
@@ -151,7 +151,7 @@ class ProjectActionView(CapabilityRequiredMixin, View):
                 projects.gate_decide(project=project, user=user, approve=action == "approve", note=data.get("note", ""))
                 messages.success(request, _("Gate decided."))
             elif action == "member":
-                form = forms_projects.TeamMemberForm(data)
+                form = forms_projects.TeamMemberForm(data, user=request.user)
                 if not form.is_valid():
                     raise ValidationError(_("Choose a person and a role."))
                 projects.team_member_add(project=project, user=user, **form.cleaned_data)
@@ -357,7 +357,8 @@ class EventLogView(CapabilityRequiredMixin, View):
         context = {"project": project, "form": forms_projects.UploadForm(extensions=(".csv",))}
         # or the runs recorded for one of the project's processes (in OpsFlow and reported by other systems)
         chosen = request.GET.get("process", "")
-        process = project.processes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        own = projects.project_processes(project)
+        process = own.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         if process is not None:
             context.update(result=mapping.discover_runs(process=process), chosen=process)
         return render(request, self.template_name, context)

@@ -5,6 +5,7 @@ typed, and the department scope and roles decide who sees and changes what."""
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pilots.choices import Tier
@@ -34,11 +35,13 @@ def test_plan_list_is_cut_to_the_users_scope(plan, users, login):
     assert outside.post(f"/rollouts/{plan.pk}/milestone/", {"title_en": "x"}).status_code == 404
 
 
-def test_someone_outside_the_scope_with_a_milestone_sees_the_plan(plan, users, login):
-    services.milestone_save(
-        plan=plan, user=users["director"], title_en="Customer service FAQ", owner=users["cs"], due_on=START
-    )
-    assert login(users["cs"]).get(f"/rollouts/{plan.pk}/").status_code == 200
+def test_someone_outside_the_rollout_cannot_own_a_milestone_and_so_never_sees_the_plan(plan, users, login):
+    # only people the rollout covers, or who see its department anyway, can own a milestone (issue 21)
+    with pytest.raises(ValidationError):
+        services.milestone_save(
+            plan=plan, user=users["director"], title_en="Customer service FAQ", owner=users["cs"], due_on=START
+        )
+    assert login(users["cs"]).get(f"/rollouts/{plan.pk}/").status_code == 404
 
 
 def test_ops_staff_see_the_plan_but_cannot_change_it(plan, users, login):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('processes', '0015_run_task'),
+        ('processes', '0017_role_change_audit'),
         ('viewflow', '0015_task_scheduled'),
     ]
 
