@@ -3,6 +3,9 @@ from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFil
 
 
 class OpsflowConfig(AppConfig):
+    # default: this module also holds StaticFilesConfig, and with two configs and no default Django
+    # would give "opsflow" a plain AppConfig whose ready() installs nothing
+    default = True
     name = "opsflow"
     verbose_name = "OpsFlow"
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from .. import access
 from ..models import Department, IntegrationAccount, User
 from ..services import integration_accounts as service
+from .references import ScopedReferences
 
 
 class MayManageIntegrationAccounts(permissions.BasePermission):
@@ -21,7 +22,7 @@ class MayManageIntegrationAccounts(permissions.BasePermission):
         )
 
 
-class IntegrationAccountSerializer(serializers.ModelSerializer):
+class IntegrationAccountSerializer(ScopedReferences, serializers.ModelSerializer):
     account = serializers.SlugRelatedField(source="user", slug_field="username", queryset=User.objects.all())
     departments = serializers.SlugRelatedField(
         slug_field="code",

@@ -13,9 +13,10 @@ from ..constants import MANAGE_ORG
 from ..models import WebhookDelivery, WebhookSubscription
 from ..models.integrations import WebhookEvent
 from ..services import webhooks
+from .references import ScopedReferences
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(ScopedReferences, serializers.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, help_text="Events to send."
     )

@@ -39,7 +39,7 @@ def test_specialist_fills_template_2_sees_errors_and_saves(page):
     ).input_value() == ("Refund the customer")
     page.click("button[name=save]")
     assert "The standard was not saved" in page.content()
-    assert "greater than or equal to 0" in page.content()
+    assert "A time limit must be more than 0" in page.content()
     shot(page, "template2-errors", check_overflow=False)
     # nothing typed was lost; fix the limit and save
     bad = page.locator("input[name$='-time_limit']").filter(has=page.locator("xpath=self::*[@value='-2']"))

@@ -130,13 +130,14 @@ def test_the_preview_shows_the_rows_the_confirmation_would_refuse(world):
     assert Measurement.objects.count() == before
 
 
-def test_the_preview_shows_a_clash_with_a_stored_external_id_of_another_department(world):
-    """The confirmation refuses to move a stored measurement the user cannot see; so does the preview."""
+def test_an_external_id_of_another_department_neither_clashes_nor_is_touched_by_the_preview(world):
+    """External ids are keyed per process (issue 21, hole 3): another department's row with the same id
+    is neither found, revealed nor moved; the preview offers the row as the caller's own."""
     from metrics.models import Indicator, Measurement
     from processes.models import Process
 
     complaint = Process.objects.get(code="complaint-handling")
-    Measurement.objects.create(
+    theirs = Measurement.objects.create(
         indicator=Indicator.objects.get(code="cycle-time"),
         process=complaint,
         period_start="2026-01-01",
@@ -146,13 +147,15 @@ def test_the_preview_shows_a_clash_with_a_stored_external_id_of_another_departme
         external_id="theirs-1",
     )
     before = Measurement.objects.count()
-    client = _client(world["warehouse"])
-    response = _upload(client, ["cycle-time,order-processing,2026-01-01,2026-01-31,5,,,theirs-1,"])
+    client = _client(world["manager"])
+    response = _upload(client, ["cycle-time,order-processing,2026-01-01,2026-01-31,7,,,theirs-1,"])
     page = _page_errors(response)
-    assert response.status_code == 400, page
-    assert "Row 2:" in page
-    assert 'name="token"' not in page
+    assert response.status_code == 200, page
+    assert 'name="token"' in page
+    assert "complaint" not in page.lower()
     assert Measurement.objects.count() == before
+    theirs.refresh_from_db()
+    assert (theirs.process, theirs.value) == (complaint, 5)
 
 
 def test_a_clean_preview_confirms_every_row(world):
