@@ -147,7 +147,7 @@ def check_demo_login(client):
     expect("sessionid" in client.cookies, "no session cookie after logging in")
     response, data = client.get("/")
     expect(response.status == 200, f"the home page answered {response.status} after logging in")
-    expect(f'title="{DEMO_USER}"'.encode() in data, "the home page does not show the user who logged in")
+    expect(b'class="topbar__user"' in data and b"/accounts/logout/" in data, "the home page shows no logged-in user")
     return f"{DEMO_USER} logged in, home page 200"
 
 
