@@ -34,7 +34,8 @@ def _load_roles_and_scope(user) -> frozenset[str]:
     request asks both: three queries were a tenth of a step completion's)."""
     from django.db import connection
 
-    from . import compiled
+    from opsflow.fastpath import compiled
+
     from .models import Department
 
     groups = user.groups.through

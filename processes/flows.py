@@ -19,7 +19,8 @@ from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
 
-from .compiled import CompiledInsert
+from opsflow.fastpath.compiled import CompiledInsert
+
 from .models import RunProcess, RunTask
 
 # A new task's link to the task before it (viewflow's ``task.previous.add(previous)``) as one prepared

@@ -21,7 +21,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
 from opsflow import security
-from processes.compiled import CompiledRead
+from opsflow.fastpath.compiled import CompiledRead
 
 logger = logging.getLogger("opsflow.api.tokens")
 
@@ -82,7 +82,7 @@ class TokenAuthentication(auth.TokenAuthentication):
         )
 
     def authenticate_credentials(self, token):
-        # knox's own, with its token query compiled once (processes.compiled): building that query was
+        # knox's own, with its token query compiled once (opsflow.fastpath.compiled): building that query was
         # a twentieth of a REST step completion's CPU, planning it a twentieth of the database's
         msg = _("Invalid token.")
         try:

@@ -68,7 +68,7 @@ else:
         "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5)
     )
 # The hottest reads (a step completion's locking read, a user's roles and scope) run as server-side
-# prepared statements on PostgreSQL (processes.compiled.execute); off behind a connection pooler in
+# prepared statements on PostgreSQL (opsflow.fastpath.compiled.execute); off behind a connection pooler in
 # transaction mode, such as PgBouncer's, which does not keep a session's statements.
 OPSFLOW_PREPARED_STATEMENTS = env.bool("OPSFLOW_PREPARED_STATEMENTS", default=True)
 # No ATOMIC_REQUESTS: viewflow's flow lock must be the outermost transaction.

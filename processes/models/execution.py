@@ -5,8 +5,9 @@ from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process as FlowProcess
 from viewflow.workflow.models import Task as FlowTask
 
+from opsflow.fastpath.compiled import CompiledSaves
+
 from ..choices import NotificationKind, Role, RunSource, RunStatus, WorkKind, WorkStatus
-from ..compiled import CompiledSaves
 from .standards import bilingual
 
 OPEN_STATUSES = (WorkStatus.OPEN, WorkStatus.CLAIMED)
@@ -23,7 +24,7 @@ class RunProcess(FlowProcess):
 
 class RunTask(CompiledSaves, FlowTask):
     """viewflow's task row of a run (proxy), written with compiled statements: every step completion
-    updates one task and creates two (``processes.compiled.CompiledSaves``)."""
+    updates one task and creates two (``opsflow.fastpath.compiled.CompiledSaves``)."""
 
     class Meta:
         proxy = True

@@ -26,15 +26,18 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import get_change_reason_from_object
 from viewflow.workflow import lock as flow_lock
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
+from opsflow.fastpath.compiled import CompiledRead
+from opsflow.fastpath.history import batched_history as _batched_history
+from opsflow.fastpath.history import save_with_history as _save_audited
+from opsflow.fastpath.history import set_history_user as _audit
+
 from .. import access
 from ..calendar import deadline
 from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, VersionStatus, WorkKind, WorkStatus
-from ..compiled import CompiledInsert, CompiledRead
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..models.execution import OPEN_STATUSES
@@ -55,66 +58,6 @@ class Conflict(Exception):
 
 def _now(at: datetime | None = None) -> datetime:
     return at or _clock.get() or timezone.now()
-
-
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
-
-
-# A step completion writes two work items (the finished step, the next one); their history rows are
-# written together in one INSERT at the end (``_batched_history``) instead of one INSERT per save.
-_history_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("opsflow_history", default=None)
-
-
-def _save_audited(obj, user=None, update_fields=None):
-    """Save ``obj`` with its history row (by ``user``, else whoever the request is from). Inside
-    ``_batched_history`` the row is kept and written with the others when the batch ends."""
-    if user is not None:
-        _audit(obj, user)
-    batch = _history_batch.get()
-    if batch is None:
-        obj.save(update_fields=update_fields)
-        return
-    history_type = "+" if obj._state.adding else "~"
-    obj.skip_history_when_saving = True  # simple-history's switch for one save
-    try:
-        obj.save(update_fields=update_fields)
-    finally:
-        del obj.skip_history_when_saving
-    batch.append((obj, history_type, timezone.now()))
-
-
-@functools.cache
-def _history_insert(model):
-    """The audit rows' INSERT for ``model``: its tracked fields, then who, when, why and the type."""
-    history = model.history.model  # (the descriptor builds a manager class on every access)
-    tracked = [field.attname for field in history.tracked_fields]
-    columns = [*tracked, "history_date", "history_user_id", "history_change_reason", "history_type"]
-    return history, tracked, CompiledInsert(history, columns)
-
-
-@contextmanager
-def _batched_history():
-    rows = []
-    token = _history_batch.set(rows)
-    try:
-        yield
-    finally:
-        _history_batch.reset(token)
-    # what simple-history's bulk_history_create writes, for rows of mixed types ("+" and "~"), in one
-    # INSERT per model compiled once (processes.compiled)
-    by_model = {}
-    for row in rows:
-        by_model.setdefault(type(row[0]), []).append(row)
-    for model, model_rows in by_model.items():
-        history, tracked, insert = _history_insert(model)
-        values = []
-        for obj, history_type, at in model_rows:
-            user = getattr(obj, "_history_user", None) or history.get_default_history_user(obj)
-            who = (at, getattr(user, "pk", None), get_change_reason_from_object(obj), history_type)
-            values.append([*(getattr(obj, name) for name in tracked), *who])
-        insert(values)
 
 
 # Who may do what

@@ -1,4 +1,4 @@
-"""processes.compiled.CompiledRead gives what the ORM gives for the same queryset, for every shape."""
+"""opsflow.fastpath.compiled.CompiledRead gives what the ORM gives for the same queryset, for every shape."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -6,8 +6,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from viewflow.workflow.models import Task as FlowTask
 
-from processes import access, compiled, demo
-from processes.compiled import CompiledInsert, CompiledRead
+from opsflow.fastpath import compiled
+from opsflow.fastpath.compiled import CompiledInsert, CompiledRead
+from processes import access, demo
 from processes.models import RunTask, StandardVersion, User, WorkItem
 from processes.services import execution
 
