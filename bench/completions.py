@@ -56,7 +56,7 @@ def main():
 
     demo.load_organisation()
     demo.load_processes()
-    users = demo._demo_users()
+    users = demo.demo_users()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
     sales = users["sales"]
 

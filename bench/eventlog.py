@@ -102,14 +102,15 @@ def child(path: str) -> None:
     django.setup()
     from django.core.files.uploadedfile import UploadedFile
 
-    from processes import forms_projects, mapping
+    from opsflow.forms import UploadForm
+    from processes import mapping
 
     before = _rss_mb()
     t0 = time.perf_counter()
     with open(path, "rb") as handle:
         upload = UploadedFile(handle, name=Path(path).name, content_type="text/csv", size=os.path.getsize(path))
         # as EventLogView.post: the same form, the same limits, the file handed over as Django does
-        form = forms_projects.UploadForm(files={"file": upload}, data={}, extensions=(".csv",), max_bytes=200 * 2**20)
+        form = UploadForm(files={"file": upload}, data={}, extensions=(".csv",), max_bytes=200 * 2**20)
         if not form.is_valid():
             raise SystemExit(f"the form refused the file: {form.errors.as_text()}")
         result = mapping.discover(form.cleaned_data["file"].file)

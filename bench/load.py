@@ -137,7 +137,7 @@ def seed(runs, users):
 
     demo.load_organisation()
     demo.load_processes()
-    sales = demo._demo_users()["sales"]
+    sales = demo.demo_users()["sales"]
     group = Group.objects.get(name=Role.OPS_STAFF.value)
     people = []
     for number in range(users):

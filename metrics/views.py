@@ -364,13 +364,13 @@ class MeasurementImportView(CapabilityRequiredMixin, View):
     template_name = "metrics/measurement_import.html"
 
     def get(self, request):
-        from processes.forms_projects import UploadForm
+        from opsflow.forms import UploadForm
 
         return render(request, self.template_name, {"form": UploadForm()})
 
     def post(self, request):
+        from opsflow.forms import UploadForm
         from opsflow.imports import read_table
-        from processes.forms_projects import UploadForm
 
         from . import imports
 

@@ -21,9 +21,9 @@ NAME_ZH = "订单处理：新标准推广"
 
 def load(users=None) -> RolloutPlan | None:
     if users is None:
-        from processes.demo import _demo_users
+        from processes.demo import demo_users
 
-        users = _demo_users()
+        users = demo_users()
     version = StandardVersion.objects.filter(process__code="order-processing", status="published").first()
     if version is None or RolloutPlan.objects.filter(name_en=NAME_EN).exists():
         return None

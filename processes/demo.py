@@ -426,17 +426,17 @@ def load_runs(users):
         execution.item_complete(item=step(run, 1), user=users["cs"], at=now - timedelta(minutes=30))
 
 
-def _demo_users():
+def demo_users():
     return {u.username: u for u in User.objects.filter(username__in=[row[0] for row in USERS])}
 
 
 def load_processes():
     departments = {d.code: d for d in Department.objects.all()}
-    load_standards(departments, _demo_users())
+    load_standards(departments, demo_users())
 
 
 def load_demo_runs():
-    load_runs(_demo_users())
+    load_runs(demo_users())
 
 
 def load_projects():
@@ -448,7 +448,7 @@ def load_projects():
 
     if ImprovementProject.objects.filter(name_en="Order and complaint processes").exists():
         return
-    users = _demo_users()
+    users = demo_users()
     departments = {d.code: d for d in Department.objects.all()}
     order = Process.objects.get(code="order-processing")
     complaint = Process.objects.get(code="complaint-handling")
@@ -592,7 +592,7 @@ def load_cases():
 
     if Case.objects.exists():
         return
-    users = _demo_users()
+    users = demo_users()
     departments = {d.code: d for d in Department.objects.all()}
     project = ImprovementProject.objects.filter(name_en="Order and complaint processes").first()
     cases.case_save(

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from opsflow.forms import UploadForm
+
 from .. import access, flowchart, forms_projects, mapping, selectors
 from ..choices import ProjectPhase, Role
 from ..constants import MANAGE_PROJECT, VIEW
@@ -303,7 +305,7 @@ class Template1View(CapabilityRequiredMixin, View):
             return template1_export(analyses, fmt, f"template1-project-{project.pk}")
         if fmt is not None:
             raise Http404
-        return self.render_page(project, analyses, forms_projects.UploadForm(extensions=(".xlsx", ".csv")))
+        return self.render_page(project, analyses, UploadForm(extensions=(".xlsx", ".csv")))
 
     def render_page(self, project, analyses, upload_form, errors=(), status=200):
         rows = [(a, mapping.flow_text(list(a.steps.all())), asis_chart(a)) for a in analyses]
@@ -324,7 +326,7 @@ class Template1View(CapabilityRequiredMixin, View):
         project = project_get(request.user, pk)
         if not access.can(request.user, MANAGE_PROJECT, project.department_id):
             raise PermissionDenied
-        upload = forms_projects.UploadForm(request.POST, request.FILES, extensions=(".xlsx", ".csv"))
+        upload = UploadForm(request.POST, request.FILES, extensions=(".xlsx", ".csv"))
         analyses = list(project.analyses.select_related("process").prefetch_related("steps"))
         if not upload.is_valid():
             return self.render_page(project, analyses, upload, status=400)
@@ -354,7 +356,7 @@ class EventLogView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk):
         project = project_get(request.user, pk)
-        context = {"project": project, "form": forms_projects.UploadForm(extensions=(".csv",))}
+        context = {"project": project, "form": UploadForm(extensions=(".csv",))}
         # or the runs recorded for one of the project's processes (in OpsFlow and reported by other systems)
         chosen = request.GET.get("process", "")
         own = projects.project_processes(project)
@@ -365,7 +367,7 @@ class EventLogView(CapabilityRequiredMixin, View):
 
     def post(self, request, pk):
         project = project_get(request.user, pk)
-        form = forms_projects.UploadForm(request.POST, request.FILES, extensions=(".csv",), max_bytes=200 * 1024 * 1024)
+        form = UploadForm(request.POST, request.FILES, extensions=(".csv",), max_bytes=200 * 1024 * 1024)
         result = None
         if form.is_valid():
             result = mapping.discover(form.cleaned_data["file"].file)

@@ -23,7 +23,7 @@ def test_loaddemo_loads_the_seed_world_and_twice_changes_nothing(django_user_mod
     assert after == before
 
 
-def test_demo_users_log_in_with_password_demo(client):
+def testdemo_users_log_in_with_password_demo(client):
     call_command("loaddemo")
     for username in ("director", "sales", "admin"):
         assert client.login(username=username, password="demo"), username
