@@ -23,8 +23,8 @@ from processes.calendar import deadline
 from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT
 from processes.models import ImprovementProject
-from processes.services import execution, standards
 from processes.services import projects as project_services
+from processes.services import standards, work
 
 from . import selectors
 from .choices import ActionKind, ActionStatus
@@ -72,7 +72,7 @@ def _open_review(project, start, end, now) -> Review | None:
             review = Review.objects.create(
                 project=project, cadence=project.review_cadence, period_start=start, period_end=end, created_at=now
             )
-            review.work_item = execution.work_item_open(
+            review.work_item = work.work_item_open(
                 kind=WorkKind.REVIEW,
                 department_id=project.department_id,
                 role=Role.MANAGER,
@@ -120,8 +120,8 @@ def review_close(*, review: Review, user, conclusions: str | None = None) -> Rev
     item = review.work_item
     if item is not None and item.is_open:
         if item.assignee_id and item.assignee_id != user.pk:
-            execution.item_reassign(item=item, user=user, to_user=user)
-        execution.item_complete(item=item, user=user, note=text)  # closes the review (on_work_finished)
+            work.item_reassign(item=item, user=user, to_user=user)
+        work.item_complete(item=item, user=user, note=text)  # closes the review (on_work_finished)
     else:
         with transaction.atomic():
             _close(review, user, timezone.now(), text)
@@ -195,7 +195,7 @@ def action_add(
         }
         action.draft_version = standards.draft_for_change(version=current, user=user, change_note=note)
     else:
-        action.work_item = execution.work_item_open(
+        action.work_item = work.work_item_open(
             kind=WorkKind.ACTION,
             department_id=responsible_department.pk,
             role=process_selectors.department_main_role(responsible_department.pk),

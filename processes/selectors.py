@@ -240,7 +240,7 @@ def inbox_list(*, user, include_queue: bool = True, related: bool = True):
     from .choices import Role, WorkStatus
     from .models import WorkItem
     from .models.execution import OPEN_STATUSES
-    from .services.execution import SUPERVISING_ROLES
+    from .services.work import SUPERVISING_ROLES
 
     condition = Q(assignee=user)  # mine (open: said once for both parts below)
     roles = access.user_roles(user)

@@ -20,7 +20,7 @@ from processes import selectors as process_selectors
 from processes.calendar import deadline
 from processes.choices import TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT, VIEW
-from processes.services import execution, standards
+from processes.services import standards, work
 
 from .. import selectors
 from ..choices import FeedbackStatus, PilotStatus, QuestionKind
@@ -439,8 +439,8 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
         item.status = FeedbackStatus.REJECTED
         return _save(item, user)
     pilot = item.pilot
-    levels = execution.escalation_levels(pilot.version) or None
-    item.work_item = execution.work_item_open(
+    levels = work.escalation_levels(pilot.version) or None
+    item.work_item = work.work_item_open(
         kind=WorkKind.FEEDBACK,
         department_id=item.responsible_department_id,
         role=process_selectors.department_main_role(item.responsible_department_id),

@@ -22,7 +22,7 @@ from processes import access, calendar
 from processes.choices import Role, TimeUnit, VersionStatus, WorkKind, WorkStatus
 from processes.constants import MANAGE_PROJECT
 from processes.models.execution import OPEN_STATUSES
-from processes.services import execution
+from processes.services import work
 
 from .. import selectors_rollout as selectors
 from ..choices import Cadence, MilestoneStatus, PlanStatus
@@ -188,7 +188,7 @@ def plan_update(*, plan: RolloutPlan, user, **fields) -> RolloutPlan:
     _save(plan, user)
     if new_owner:  # the open reviews move to the new owner's inbox
         for review in plan.reviews.filter(closed_at__isnull=True, work_item__status__in=OPEN_STATUSES):
-            execution.work_item_cancel(item=review.work_item, user=user)
+            work.work_item_cancel(item=review.work_item, user=user)
             _open_review_work(plan, review, user, timezone.now())
     return plan
 
@@ -204,7 +204,7 @@ def _milestone_url(milestone: Milestone) -> str:
 def _open_milestone_work(milestone: Milestone, user, at) -> None:
     plan = milestone.plan
     owner = milestone.owner
-    item = execution.work_item_open(
+    item = work.work_item_open(
         kind=WorkKind.MILESTONE,
         department_id=owner.department_id or selectors.plan_department_id(plan),
         title_en=f"{milestone.title_en} — {plan.name_en}",
@@ -301,7 +301,7 @@ def milestone_save(
     after = (milestone.owner_id, milestone.due_on, milestone.title_en, milestone.title_zh)
     if before != after:
         if milestone.work_item_id and milestone.work_item.is_open:
-            execution.work_item_cancel(item=milestone.work_item, user=user, at=at)
+            work.work_item_cancel(item=milestone.work_item, user=user, at=at)
         _open_milestone_work(milestone, user, at)
     return milestone
 
@@ -369,7 +369,7 @@ def milestone_complete(*, milestone: Milestone, user, note: str = "", at=None) -
     """Complete the milestone's work (only its owner can): the same path as completing it in the inbox."""
     if milestone.work_item_id is None:
         raise ValidationError(_("This milestone has no work to complete."))
-    execution.item_complete(item=milestone.work_item, user=user, note=note, at=at)
+    work.item_complete(item=milestone.work_item, user=user, note=note, at=at)
     milestone.refresh_from_db()
     return milestone
 
@@ -383,7 +383,7 @@ def milestone_cancel(*, milestone: Milestone, user, at=None) -> Milestone:
     milestone.status = MilestoneStatus.CANCELLED
     _audit(milestone, user).save(update_fields=["status", "updated_at"])
     if milestone.work_item_id and milestone.work_item.is_open:
-        execution.work_item_cancel(item=milestone.work_item, user=user, at=at)
+        work.work_item_cancel(item=milestone.work_item, user=user, at=at)
     return milestone
 
 
@@ -627,7 +627,7 @@ def _review_create(plan: RolloutPlan, period, now: datetime) -> MonitoringReview
 def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: datetime) -> MonitoringReview:
     period = selectors.Period(review.cadence, review.period_start, review.period_end)
     title_en, title_zh = _review_titles(plan, period)
-    item = execution.work_item_open(
+    item = work.work_item_open(
         kind=WorkKind.REVIEW,
         department_id=selectors.plan_department_id(plan),
         title_en=title_en,
@@ -658,7 +658,7 @@ def review_close(*, review: MonitoringReview, user, conclusions: str, at=None) -
         raise ValidationError(_("This review was withdrawn."))
     if not conclusions.strip():
         raise ValidationError({"conclusions": [_("Write the review's conclusions.")]})
-    execution.item_complete(item=review.work_item, user=user, note=conclusions, at=at)
+    work.item_complete(item=review.work_item, user=user, note=conclusions, at=at)
     review.refresh_from_db()
     return review
 

@@ -19,7 +19,7 @@ from ..models import (
     ProjectNote,
     TeamMember,
 )
-from ..services import execution, projects
+from ..services import projects, work
 from .references import ScopedReferences
 
 
@@ -109,7 +109,7 @@ class ProjectViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             projects.phase_submit(project=project, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
 
@@ -121,7 +121,7 @@ class ProjectViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             projects.gate_decide(project=project, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
 

@@ -15,7 +15,7 @@ from ..choices import ProjectPhase, Role
 from ..constants import MANAGE_PROJECT, VIEW
 from ..documents import template1_export, template1_parse
 from ..models import Bottleneck, CurrentStateAnalysis, ImprovementProject
-from ..services import execution, projects
+from ..services import projects, work
 from .base import CapabilityRequiredMixin, error_messages
 
 
@@ -193,7 +193,7 @@ class ProjectActionView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Saved."))
             else:
                 raise Http404
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             messages.error(request, str(exc))
         except (ValidationError, PermissionDenied) as exc:
             for message in error_messages(exc) if isinstance(exc, ValidationError) else [str(exc)]:

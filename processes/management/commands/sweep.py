@@ -11,8 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from metrics.reviews import reviews_due
         from pilots.services.rollout import reviews_create_due
-        from processes.services.execution import escalation_sweep
         from processes.services.webhooks import webhook_deliveries_due
+        from processes.services.work import escalation_sweep
 
         count = escalation_sweep(fan_out=False)
         self.stdout.write(f"escalated {count} work item(s)")
