@@ -33,11 +33,6 @@ from .models import Review, ReviewAction
 REVIEW_DAYS = 5  # working days the lead has to hold a review
 
 
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
-
-
 def review_period(cadence: str, today: date) -> tuple[date, date]:
     """The last month or quarter that ended before ``today``."""
     first_of_month = today.replace(day=1)
@@ -107,7 +102,7 @@ def review_save(*, review: Review, user, conclusions: str) -> Review:
     if review.closed_at:
         raise ValidationError(_("This review is closed."))
     review.conclusions = conclusions.strip()
-    _audit(review, user).save(update_fields=["conclusions", "updated_at"])
+    work.audit(review, user).save(update_fields=["conclusions", "updated_at"])
     return review
 
 
@@ -134,7 +129,7 @@ def _close(review, user, at, text):
     if review.closed_at:
         raise ValidationError(_("This review is closed."))
     review.conclusions, review.closed_at, review.closed_by = text, at, user
-    _audit(review, user).save()
+    work.audit(review, user).save()
 
 
 @transaction.atomic
@@ -208,7 +203,7 @@ def action_add(
             at=at,
         )
     action.full_clean()
-    _audit(action, user).save()
+    work.audit(action, user).save()
     return action
 
 
@@ -227,7 +222,7 @@ def on_work_finished(*, item, user, at, note) -> None:
             if not (note or "").strip():
                 raise ValidationError({"note": _("Write what was done.")})
             action.status, action.resolution = ActionStatus.DONE, note.strip()
-            _audit(action, user).save()
+            work.audit(action, user).save()
 
 
 # Read side

@@ -33,14 +33,9 @@ ROLLABLE = (VersionStatus.APPROVED, VersionStatus.PILOTING, VersionStatus.PUBLIS
 REVIEW_DAYS = {Cadence.DAILY: 1, Cadence.WEEKLY: 2}
 
 
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
-
-
 def _save(obj, user, **kwargs):
     obj.full_clean(**kwargs)
-    _audit(obj, user).save()
+    work.audit(obj, user).save()
     return obj
 
 
@@ -50,10 +45,6 @@ def _require(user, plan_or_department_id):
         department_id = selectors.plan_department_id(plan_or_department_id)
     if not access.can(user, MANAGE_PROJECT, department_id):
         raise PermissionDenied(_("Your role or department does not allow changing this rollout plan."))
-
-
-def _now(at=None) -> datetime:
-    return at or timezone.now()
 
 
 def _end_of(day: date) -> datetime:
@@ -269,7 +260,7 @@ def milestone_save(
     """Add a milestone at the end of the timetable, or change one; its work is in the owner's inbox,
     due at the close of business on its due date. A new owner or due date replaces that work."""
     _require(user, plan)
-    at = _now(at)
+    at = work.now(at)
     RolloutPlan.objects.select_for_update().filter(pk=plan.pk).first()
     if milestone is not None:
         milestone = Milestone.objects.select_for_update().get(pk=milestone.pk, plan=plan)
@@ -325,9 +316,9 @@ def milestone_move(*, milestone: Milestone, user, direction: str) -> Milestone:
     # through a free position, as (plan, position) is unique
     Milestone.objects.filter(pk=milestone.pk).update(position=0)
     other.position = mine
-    _audit(other, user).save(update_fields=["position", "updated_at"])
+    work.audit(other, user).save(update_fields=["position", "updated_at"])
     milestone.position = theirs
-    _audit(milestone, user).save(update_fields=["position", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["position", "updated_at"])
     return milestone
 
 
@@ -347,7 +338,7 @@ def milestone_reorder(*, plan: RolloutPlan, user, order: list[int]) -> list[Mile
     for position, pk in enumerate(order, start=1):
         milestone = rows[pk]
         milestone.position = position
-        _audit(milestone, user).save(update_fields=["position", "updated_at"])
+        work.audit(milestone, user).save(update_fields=["position", "updated_at"])
         result.append(milestone)
     return result
 
@@ -361,7 +352,7 @@ def milestone_start(*, milestone: Milestone, user) -> Milestone:
     if milestone.status != MilestoneStatus.PLANNED:
         raise ValidationError(_("Only a planned milestone can start."))
     milestone.status = MilestoneStatus.IN_PROGRESS
-    _audit(milestone, user).save(update_fields=["status", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "updated_at"])
     return milestone
 
 
@@ -381,7 +372,7 @@ def milestone_cancel(*, milestone: Milestone, user, at=None) -> Milestone:
     if milestone.status in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED):
         raise ValidationError(_("A milestone that is done or cancelled cannot change."))
     milestone.status = MilestoneStatus.CANCELLED
-    _audit(milestone, user).save(update_fields=["status", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "updated_at"])
     if milestone.work_item_id and milestone.work_item.is_open:
         work.work_item_cancel(item=milestone.work_item, user=user, at=at)
     return milestone
@@ -396,7 +387,7 @@ def _milestone_done(milestone: Milestone, user, at, note: str) -> None:
     milestone.done_at = at
     if note.strip():
         milestone.note = "\n".join(filter(None, [milestone.note, note.strip()]))
-    _audit(milestone, user).save(update_fields=["status", "done_at", "note", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "done_at", "note", "updated_at"])
     if milestone.switches_department_id:
         department_switch_record(
             plan=milestone.plan,
@@ -430,7 +421,7 @@ def department_switch_record(
         return plan.switches.get(department=department)
     if plan.status == PlanStatus.PLANNED:
         plan.status = PlanStatus.ACTIVE
-        _audit(plan, user).save(update_fields=["status", "updated_at"])
+        work.audit(plan, user).save(update_fields=["status", "updated_at"])
     return switch
 
 
@@ -501,7 +492,7 @@ def attendance_invite(
     """Invite people to a session: the ones listed, and (with ``department``) every active person of
     that department in ``tier`` (the session's tier by default). Returns how many were new."""
     _require(user, session.plan)
-    at = _now(at)
+    at = work.now(at)
     departments = rollout_departments(session.plan.version, session.plan)
     _check_people("people", people, departments, session.plan.version)
     if department is not None and department.pk not in departments:
@@ -558,7 +549,7 @@ def attendance_mark(*, session: TrainingSession, user, marks: dict[int, tuple[bo
         if (row.attended, row.completed) == (attended, completed):
             continue
         row.attended, row.completed = attended, completed
-        _audit(row, user).save(update_fields=["attended", "completed", "updated_at"])
+        work.audit(row, user).save(update_fields=["attended", "completed", "updated_at"])
         changed += 1
     return changed
 
@@ -569,7 +560,7 @@ def attendance_remove(*, attendance: Attendance, user) -> None:
     _require(user, attendance.session.plan)
     if attendance.attended:
         raise ValidationError(_("%(name)s attended: the record stays.") % {"name": attendance.user.display_name})
-    _audit(attendance, user).delete()
+    work.audit(attendance, user).delete()
 
 
 # Monitoring reviews
@@ -588,7 +579,7 @@ def reviews_create_due(*, now: datetime | None = None) -> int:
     young, then weekly) as a task in the plan owner's inbox. Exactly once per period: the plan row is
     locked and (plan, cadence, period start) is unique, so a second or concurrent run creates nothing.
     Returns how many reviews were created."""
-    now = _now(now)
+    now = work.now(now)
     today = timezone.localdate(now)
     made = 0
     plans = RolloutPlan.objects.exclude(status=PlanStatus.DONE).filter(starts_on__lt=today).values_list("pk", flat=True)
@@ -641,7 +632,7 @@ def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: da
         at=now,
     )
     review.work_item = item
-    _audit(review, user).save(update_fields=["work_item", "updated_at"])
+    work.audit(review, user).save(update_fields=["work_item", "updated_at"])
     return review
 
 
@@ -652,7 +643,7 @@ def review_close(*, review: MonitoringReview, user, conclusions: str, at=None) -
             if user.pk != review.plan.owner_id:
                 _require(user, review.plan)
             review = MonitoringReview.objects.select_for_update().get(pk=review.pk)
-            _review_close(review, user, _now(at), conclusions)
+            _review_close(review, user, work.now(at), conclusions)
         return review
     if review.work_item.status == WorkStatus.CANCELLED:
         raise ValidationError(_("This review was withdrawn."))
@@ -670,4 +661,4 @@ def _review_close(review: MonitoringReview, user, at, conclusions: str) -> None:
         raise ValidationError({"note": [_("Write the review's conclusions.")]})
     review.conclusions = conclusions.strip()
     review.closed_at = at
-    _audit(review, user).save(update_fields=["conclusions", "closed_at", "updated_at"])
+    work.audit(review, user).save(update_fields=["conclusions", "closed_at", "updated_at"])
