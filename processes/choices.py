@@ -141,3 +141,11 @@ class CaseSource(models.TextChoices):
 class RunSource(models.TextChoices):
     OPSFLOW = "opsflow", _("Run in OpsFlow")
     EVENTS = "events", _("Events from another system")
+
+
+class NotificationDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")

@@ -19,25 +19,28 @@ def escalate_items(item_ids, now_iso):
     return escalate(item_ids=item_ids, now=datetime.fromisoformat(now_iso))
 
 
-@shared_task(name="processes.notification_email", bind=True, max_retries=5, default_retry_delay=60)
-def notification_email(self, notification_id):
-    from .services.work import notification_email as send
+@shared_task(name="processes.notification_deliver", acks_late=True)
+def notification_deliver(notification_ids, channel):
+    """Deliver notifications through one channel; what failed is queued again at its backoff (the rows
+    keep the attempts, so a retry, a duplicate message or the resend sweep never sends twice)."""
+    from .services.work import notification_deliver as deliver
+    from .services.work.notifications import enqueue
 
-    try:
-        return send(notification_id=notification_id)
-    except OSError as exc:  # the mail server is away: try again later
-        raise self.retry(exc=exc) from exc
+    result = deliver(notification_ids=notification_ids, channel=channel)
+    if result.retry:
+        enqueue(notification_deliver, result.retry, channel, eta=result.retry_at)
+    return result.sent
 
 
-@shared_task(name="processes.notification_emails", bind=True, max_retries=5, default_retry_delay=60)
-def notification_emails(self, notification_ids):
-    """The e-mails of one escalation chunk; a retry sends only those not sent yet."""
-    from .services.work import notification_emails as send
+# The e-mail tasks before the channels (issue 22): messages still queued when an install upgrades.
+@shared_task(name="processes.notification_email", acks_late=True)
+def notification_email(notification_id):
+    return notification_deliver([notification_id], "email")
 
-    try:
-        return send(notification_ids=notification_ids)
-    except OSError as exc:  # the mail server is away: try again later
-        raise self.retry(exc=exc) from exc
+
+@shared_task(name="processes.notification_emails", acks_late=True)
+def notification_emails(notification_ids):
+    return notification_deliver(notification_ids, "email")
 
 
 @shared_task(name="processes.notifications_resend")

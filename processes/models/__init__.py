@@ -3,6 +3,7 @@ from .calendar import BusinessCalendar, CalendarDay
 from .cases import Case, CaseTag
 from .execution import Escalation, Notification, Run, RunProcess, RunTask, WorkItem
 from .integrations import ApiToken, IntegrationAccount, WebhookDelivery, WebhookSubscription
+from .notifications import NotificationDelivery
 from .org import Department, User
 from .projects import (
     AsIsStep,
@@ -37,6 +38,7 @@ __all__ = [
     "CalendarDay",
     "Escalation",
     "Notification",
+    "NotificationDelivery",
     "Run",
     "RunProcess",
     "RunTask",

@@ -382,7 +382,8 @@ class Escalation(models.Model):
 
 
 class Notification(models.Model):
-    """A message to one person, shown in the notification centre and sent by e-mail once."""
+    """A message to one person, shown in the notification centre and delivered once by each channel
+    (``NotificationDelivery``, ``processes.channels``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"

@@ -19,7 +19,8 @@ below from ``processes.services.work``; what is not listed in ``__all__`` is the
   runs (``work_item_open``/``work_item_cancel``) and ``exception_report``;
 - ``policy``: escalation policies as ``PolicyLevel`` values, ``DEFAULT_ESCALATION``, ``next_escalation``;
 - ``escalation``: the sweep, its chunks and the single item (one level walk, ``due_levels``);
-- ``notifications``: the one place that creates notification rows and queues their delivery.
+- ``notifications``: the one place that creates notification rows and queues their delivery, one
+  ``NotificationDelivery`` per channel of ``processes.channels`` (``notification_deliver``).
 """
 
 from .audit import audit, batched_history, save_audited
@@ -40,6 +41,8 @@ from .items import (
 )
 from .locking import LOCKING_READ, LOCKING_READ_VISIBLE, Conflict, Visible, guarded, lock_item, locked, visible_to
 from .notifications import (
+    Delivered,
+    notification_deliver,
     notification_email,
     notification_emails,
     notifications_mark_read,
@@ -57,6 +60,7 @@ __all__ = [
     "LOCKING_READ_VISIBLE",
     "SUPERVISING_ROLES",
     "ChunkCache",
+    "Delivered",
     "Conflict",
     "Policy",
     "PolicyLevel",
@@ -85,6 +89,7 @@ __all__ = [
     "lock_item",
     "locked",
     "next_escalation",
+    "notification_deliver",
     "notification_email",
     "notification_emails",
     "notifications_mark_read",
