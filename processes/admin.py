@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import (
     admin_calendar,  # noqa: F401  (business calendar pages)
     admin_integrations,  # noqa: F401  (everybody's API tokens)
+    admin_notifications,  # noqa: F401  (notifications and their deliveries, read-only)
     admin_users,  # noqa: F401  (people, roles and their audit trail)
 )
 from .models import Department, ExceptionPlan, Process, StandardVersion, Step

@@ -216,6 +216,13 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="OpsFlow <opsflow@localhost>")
 
+# NOTIFICATIONS
+# ------------------------------------------------------------------------------
+# The channels that deliver every notification besides the notification centre, each a module with a
+# deliver() function (processes/channels/__init__.py says what a channel is). Each delivers a
+# notification once; its state is a NotificationDelivery row (admin: Notifications).
+OPSFLOW_NOTIFICATION_CHANNELS = ["processes.channels.email"]
+
 # CACHES AND CELERY
 # ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -267,7 +274,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "opsflow.heartbeat", "schedule": 300.0},
     # Every 30 seconds: escalate overdue work (fans large batches out to the workers).
     "escalation-sweep": {"task": "processes.escalation_sweep", "schedule": 30.0},
-    # Every 5 minutes: e-mail again the notifications whose e-mail task was lost.
+    # Every 5 minutes: queue again the notification deliveries whose task was lost or whose retry is due.
     "notifications-resend": {"task": "processes.notifications_resend", "schedule": 300.0},
     # Every hour: open the periodic review of the month or quarter just ended (projects in phase 6).
     "periodic-reviews": {"task": "metrics.periodic_reviews", "schedule": 3600.0},

@@ -15,7 +15,16 @@ from opsflow.api.permissions import RolePermission
 
 from .. import access, selectors
 from ..constants import VIEW
-from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
+from ..models import (
+    Department,
+    Escalation,
+    ExceptionPlan,
+    Notification,
+    NotificationDelivery,
+    Run,
+    StandardVersion,
+    WorkItem,
+)
 from ..services import work
 from .references import ScopedReferences
 
@@ -167,12 +176,20 @@ class EscalationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NotificationDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NotificationDelivery
+        fields = ["channel", "status", "sent_at"]
+        read_only_fields = fields
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     subject = serializers.CharField(read_only=True)
+    deliveries = NotificationDeliverySerializer(many=True, read_only=True)
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "subject", "work_item", "escalation", "created_at", "read_at"]
+        fields = ["id", "kind", "subject", "work_item", "escalation", "created_at", "read_at", "deliveries"]
         read_only_fields = fields
 
 
@@ -374,7 +391,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return Notification.objects.filter(user=self.request.user).order_by("id")
+        return Notification.objects.filter(user=self.request.user).prefetch_related("deliveries").order_by("id")
 
     @extend_schema(
         request=MarkReadSerializer,
