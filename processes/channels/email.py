@@ -31,8 +31,12 @@ def skip(user) -> str:
 
 @contextlib.contextmanager
 def batch():
-    """One mail connection for the messages of a batch, opened with the first one."""
+    """One mail connection for the messages of a batch."""
     connection = get_connection()
+    # open it before the first claim, so a worker dying while it connects holds no claimed e-mail; a
+    # server that is away fails on the first send instead, where the attempt is recorded and retried
+    with contextlib.suppress(Exception):
+        connection.open()
     token = _connection.set(connection)
     try:
         yield
