@@ -1,4 +1,3 @@
-import copy
 import functools
 
 from django.contrib.auth import get_user_model
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
+from opsflow.fastpath.serializers import CachedFields
 
 from .. import access, selectors
 from ..constants import VIEW
@@ -23,7 +23,7 @@ from .references import ScopedReferences
 # ------------------------------------------------------------------------------
 
 
-class WorkItemSerializer(serializers.ModelSerializer):
+class WorkItemSerializer(CachedFields, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -62,18 +62,6 @@ class WorkItemSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    def get_fields(self):
-        # The fields are the same for every item: build them from the model once per process and copy
-        # them (DRF otherwise derives all of them from the model's metadata for each instance, a
-        # tenth of the CPU of a step completion through the API). They are all read-only and binding
-        # one to this serializer only assigns attributes, so a shallow copy of each is enough (a deep
-        # copy builds every field again from its arguments).
-        built = type(self).__dict__.get("_built_fields")
-        if built is None:
-            built = super().get_fields()
-            type(self)._built_fields = built
-        return {name: copy.copy(field) for name, field in built.items()}
 
     def get_overdue(self, obj) -> bool:
         from django.utils import timezone
@@ -255,7 +243,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         qs = WorkItem.objects.all()
         if self.action in self.action_capabilities:
             # A command reads what the permission check and the service's lock need; the service then
-            # locks and reads the whole row (building a 60-column query was a fifth of the CPU).
+            # locks and reads the whole row (docs/benchmarks.md, "REST completions under load").
             qs = qs.only(*COMMAND_FIELDS)
         visible = execution.visible_to(self.request.user)
         if visible is not None:
