@@ -107,7 +107,7 @@ class TokenAuthentication(auth.TokenAuthentication):
     def _cleanup_token(self, auth_token) -> bool:
         # knox reads all the person's tokens on every request to delete the expired ones; only the
         # presented token decides this request, so check that one here (the others are removed above,
-        # when the last use is written; docs/benchmarks.md, "REST completions under load")
+        # when the last use is written; docs/benchmarks.md, "REST completions under load (performance issue)")
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
             auth_token.delete()

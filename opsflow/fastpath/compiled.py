@@ -4,7 +4,8 @@ the hot path of a step completion, which runs them on every request.
 - ``CompiledRead``: Django compiles a queryset anew every time it is evaluated. For the locking read of
   a step completion (the work item with its viewflow task and process: 53 columns over 3 tables,
   ``FOR UPDATE ... NOWAIT``) that compilation was a large share of a REST completion's CPU
-  (docs/benchmarks.md, "2026-12-01 06:25-07:45 UTC: the locking read compiled once per process").
+  (docs/benchmarks.md, "2026-12-01 06:25-07:45 UTC: the locking read compiled once per process (a new,
+  slower machine)").
   ``CompiledRead`` compiles the queryset once with stand-in values, then runs the same SQL with the real
   ones and turns the rows into model instances exactly as Django's ``ModelIterable`` does, with the
   compiler's own converters and select_related populators. Only plain equality and ``__in`` values may
@@ -131,7 +132,8 @@ class _Compiled:
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, using)
         # each column's converters, derived once as results_iter derives them on every call
-        # (docs/benchmarks.md, the last change of "2026-12-01 11:00-23:40 UTC")
+        # (docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC: prepared statements and compiled writes, a
+        # third less CPU per completion", its last change)
         columns = [s[0] for s in select[0 : compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("CompiledRead: composite fields are not supported")

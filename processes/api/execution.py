@@ -243,7 +243,8 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         qs = WorkItem.objects.all()
         if self.action in self.action_capabilities:
             # A command reads what the permission check and the service's lock need; the service then
-            # locks and reads the whole row (docs/benchmarks.md, "REST completions under load").
+            # locks and reads the whole row (docs/benchmarks.md, "REST completions under load
+            # (performance issue)").
             qs = qs.only(*COMMAND_FIELDS)
         visible = execution.visible_to(self.request.user)
         if visible is not None:
