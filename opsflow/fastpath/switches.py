@@ -12,6 +12,7 @@ importing this module from the settings reads nothing).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 TRICKS = (
     "compiled_read",  # CompiledRead: a queryset's SQL written once (the locking read, knox's token read)
@@ -26,8 +27,8 @@ TRICKS = (
 )
 
 
-class UnknownTrick(ValueError):
-    pass
+class UnknownTrick(ImproperlyConfigured):
+    """``OPSFLOW_FAST_PATH_OFF`` names a trick that does not exist."""
 
 
 def from_env(value: str) -> dict[str, bool]:

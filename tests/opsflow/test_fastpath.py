@@ -1,6 +1,10 @@
 """The fast path's switches: each trick off (or all of them) gives the same results as with them on."""
 
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -104,3 +108,29 @@ def test_the_environment_names_the_tricks_to_switch_off():
     assert [name for name, on in off.items() if not on] == ["decided_if", "step_view"]
     with pytest.raises(switches.UnknownTrick, match="unknown trick.*decided-if.*known: all, compiled_read"):
         switches.from_env("decided-if")
+
+
+WSGI_PROBE = """
+import gc
+import opsflow.wsgi
+from django.conf import settings
+print(gc.get_freeze_count(), gc.get_threshold()[0], sorted(n for n, on in settings.OPSFLOW_FAST_PATH.items() if not on))
+"""
+
+
+def _start(off):
+    env = {"DJANGO_SETTINGS_MODULE": "opsflow.settings.test", "PATH": "/usr/bin:/bin", "OPSFLOW_FAST_PATH_OFF": off}
+    return subprocess.run(  # noqa: S603 (a fixed command line)
+        [sys.executable, "-c", WSGI_PROBE], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_environment_switches_tricks_off_at_start_and_refuses_an_unknown_name():
+    started = _start("gc_freeze, cached_fields")
+    assert started.returncode == 0, started.stderr
+    frozen, threshold, off = started.stdout.split(maxsplit=2)
+    assert (frozen, threshold) == ("0", "700")  # Python's own collector settings
+    assert off.strip() == "['cached_fields', 'gc_freeze']"
+    refused = _start("gc-freeze")
+    assert refused.returncode != 0
+    assert "OPSFLOW_FAST_PATH_OFF: unknown trick(s) gc-freeze" in refused.stderr
