@@ -17,8 +17,8 @@ get_resolver().url_patterns  # noqa: B018 (imports every view now, not in the fi
 # gunicorn's --preload the workers also keep sharing those pages with the master instead of copying
 # them when the collector touches them. A step completion allocates some 20,000 objects, so the
 # youngest generation is collected every 20,000 allocations rather than every 700 (docs/benchmarks.md,
-# "2026-12-01 05:14-05:35 UTC: fair connections, p95 579 -> 317 ms; what a request costs before any
-# work"). OPSFLOW_FAST_PATH_OFF=gc_freeze keeps Python's defaults (opsflow/fastpath/__init__.py).
+# "2026-12-01 05:14-05:35 UTC"). OPSFLOW_FAST_PATH_OFF=gc_freeze keeps Python's defaults
+# (opsflow/fastpath/__init__.py).
 if enabled("gc_freeze"):
     gc.collect()
     gc.freeze()

@@ -84,8 +84,7 @@ class TokenAuthentication(auth.TokenAuthentication):
 
     def authenticate_credentials(self, token):
         # knox's own (auth.TokenAuthentication.authenticate_credentials), with its token query compiled
-        # once and prepared (opsflow.fastpath.compiled; docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC:
-        # prepared statements and compiled writes, a third less CPU per completion")
+        # once and prepared (opsflow.fastpath.compiled; docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC")
         msg = _("Invalid token.")
         try:
             token = token.decode("utf-8")

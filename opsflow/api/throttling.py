@@ -11,9 +11,8 @@ the local-memory cache under its lock): one round trip, a few bytes, every reque
 The windows are fixed (``minute 17:04``, ``minute 17:05`` ...), so a client can reach up to twice the
 rate across the boundary of two windows; ``Retry-After`` says when the current window ends.
 
-Measured in docs/benchmarks.md, "2026-12-01 05:14-05:35 UTC: fair connections, p95 579 -> 317 ms; what a
-request costs before any work". ``OPSFLOW_FAST_PATH_OFF=counter_throttle`` runs DRF's own
-``UserRateThrottle`` (opsflow/fastpath/__init__.py).
+Measured in docs/benchmarks.md, "2026-12-01 05:14-05:35 UTC". ``OPSFLOW_FAST_PATH_OFF=counter_throttle``
+runs DRF's own ``UserRateThrottle`` (opsflow/fastpath/__init__.py).
 """
 
 from rest_framework import throttling

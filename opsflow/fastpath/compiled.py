@@ -4,18 +4,16 @@ the hot path of a step completion, which runs them on every request.
 - ``CompiledRead``: Django compiles a queryset anew every time it is evaluated. For the locking read of
   a step completion (the work item with its viewflow task and process: 53 columns over 3 tables,
   ``FOR UPDATE ... NOWAIT``) that compilation was a large share of a REST completion's CPU
-  (docs/benchmarks.md, "2026-12-01 06:25-07:45 UTC: the locking read compiled once per process (a new,
-  slower machine)").
+  (docs/benchmarks.md, "2026-12-01 06:25-07:45 UTC").
   ``CompiledRead`` compiles the queryset once with stand-in values, then runs the same SQL with the real
   ones and turns the rows into model instances exactly as Django's ``ModelIterable`` does, with the
   compiler's own converters and select_related populators. Only plain equality and ``__in`` values may
   vary; each distinct number of values (e.g. a department list's length) is its own shape. The values
   are strings or ids: an id outside 1 to 2**63 - 1 (which no row has, and which the database would
   refuse as a bigint) is run as -1, which no row has either, as the ORM answers such a lookup with no rows.
-- ``CompiledInsert``: whole rows into one table, for the audit rows.
+- ``CompiledInsert``: whole rows into one table, for the audit rows and viewflow's task links.
 - ``execute``: on PostgreSQL both run as server-side prepared statements, planned once per connection
-  (planning cost the server more than running them: docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC:
-  prepared statements and compiled writes, a third less CPU per completion").
+  (planning cost the server more than running them: docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC").
 
 Switches (``opsflow.fastpath.switches``): ``compiled_read`` off runs the queryset itself,
 ``compiled_insert`` off ``bulk_create``, ``compiled_saves`` off Django's ``_do_update``/``_do_insert``;
@@ -132,8 +130,7 @@ class _Compiled:
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, using)
         # each column's converters, derived once as results_iter derives them on every call
-        # (docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC: prepared statements and compiled writes, a
-        # third less CPU per completion", its last change)
+        # (docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC", its last change)
         columns = [s[0] for s in select[0 : compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("CompiledRead: composite fields are not supported")

@@ -2,7 +2,7 @@
 
 A step completion writes two work items (the finished step, the next one); their history rows are
 written together at the end of ``batched_history()`` instead of one INSERT per save (measured in
-docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC: 19 -> 13 queries, 90 -> 144 completions/s").
+docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC").
 
 It stands in for simple-history's ``post_save`` receiver (``HistoricalRecords.post_save`` ->
 ``create_historical_record``), switched off per save with ``skip_history_when_saving``, and writes

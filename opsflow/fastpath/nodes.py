@@ -16,9 +16,8 @@ What they replace:
   yet, so nothing can conflict, and Django's own add sends no ``m2m_changed`` signal either while no
   receiver listens to it (its "fast add").
 
-Measured in docs/benchmarks.md: "2026-12-01 02:00-02:45 UTC: 19 -> 13 queries, 90 -> 144 completions/s"
-(the gate) and "2026-12-01 11:00-23:40 UTC: prepared statements and compiled writes, a third less CPU per
-completion" (the links). Switches (``opsflow.fastpath.switches``): ``decided_if`` and ``step_view`` off
+Measured in docs/benchmarks.md: "2026-12-01 02:00-02:45 UTC" (the gate) and "2026-12-01 11:00-23:40 UTC"
+(the links). Switches (``opsflow.fastpath.switches``): ``decided_if`` and ``step_view`` off
 create the tasks with viewflow's own ``Activation.create`` / ``ViewActivation.create``.
 
 Example (``processes/flows.py``)::

@@ -3,9 +3,8 @@
 It stands in for DRF's ``Serializer.fields`` / ``get_fields``: for a ``ModelSerializer`` DRF derives
 every field from the model's metadata (``ModelSerializer.get_fields``, ``build_field`` ...) anew for
 each serializer instance, which is for each item of a response and each step completion's answer.
-Measured in docs/benchmarks.md, "REST completions under load (performance issue)" (the API change:
-"builds its 31 fields from the model once per process") and "2026-12-01 02:00-02:45 UTC: 19 -> 13
-queries, 90 -> 144 completions/s" (the shallow copies). Switch ``cached_fields`` off
+Measured in docs/benchmarks.md, "REST completions under load (performance issue)" (the API change)
+and "2026-12-01 02:00-02:45 UTC" (the shallow copies). Switch ``cached_fields`` off
 (``opsflow.fastpath.switches``) and DRF builds the fields for each instance again.
 
 Only for serializers whose fields are the same for every instance and context: all read-only, no

@@ -36,8 +36,8 @@ class ApiToken(AbstractAuthToken):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         # no default ordering: every API request reads its token, and knox's query would compile and
-        # run an ORDER BY each time (docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC: 19 -> 13 queries,
-        # 90 -> 144 completions/s"); lists order by creation themselves
+        # run an ORDER BY each time (docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC"); lists order by
+        # creation themselves
 
     def __str__(self):
         return f"{self.name} ({self.token_key}…)"
