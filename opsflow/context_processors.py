@@ -18,7 +18,7 @@ def calendar_gaps() -> list[int]:
     year from November on (when the State Council publishes it), and any year a deadline has used."""
     from django.utils import timezone
 
-    from processes import calendar
+    from processes.selectors import calendar
 
     today = timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])

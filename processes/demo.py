@@ -443,7 +443,7 @@ def load_projects():
     """The seed's improvement project: goals, team, problem list, and template 1's two rows."""
     from metrics.models import Indicator
 
-    from .mapping import parse_flow
+    from .selectors.mapping import parse_flow
     from .services import projects
 
     if ImprovementProject.objects.filter(name_en="Order and complaint processes").exists():

@@ -1,7 +1,7 @@
 """Admin pages of the business calendar: the working week, and each year's holidays and make-up working days.
 
 Saving or deleting a row here takes effect at once in this process and within
-``calendar.STAMP_TTL_SECONDS`` in every other one (see ``processes.calendar``).
+``calendar.STAMP_TTL_SECONDS`` in every other one (see ``processes.selectors.calendar``).
 """
 
 from django.contrib import admin, messages
@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import calendar
-from .models import BusinessCalendar, CalendarDay
+from ..models import BusinessCalendar, CalendarDay
+from ..selectors import calendar
 
 
 class YearFilter(admin.SimpleListFilter):

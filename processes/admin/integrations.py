@@ -7,8 +7,8 @@ only the owner ever sees the token.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken
-from .services import tokens
+from ..models import ApiToken
+from ..services import tokens
 
 
 @admin.register(ApiToken)

@@ -15,11 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .choices import Role
-from .models import RoleChange, User
-from .services import accounts
+from ..choices import Role
+from ..models import Department, RoleChange, User
+from ..services import accounts
 
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name_en", "name_zh", "parent", "head"]
+    search_fields = ["code", "name_en", "name_zh"]
+    autocomplete_fields = ["parent", "head"]
 
 
 @admin.register(User)

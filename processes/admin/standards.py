@@ -1,19 +1,9 @@
+"""Processes and their standard versions (template 2) in the admin site."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import (
-    admin_calendar,  # noqa: F401  (business calendar pages)
-    admin_integrations,  # noqa: F401  (everybody's API tokens)
-    admin_users,  # noqa: F401  (people, roles and their audit trail)
-)
-from .models import Department, ExceptionPlan, Process, StandardVersion, Step
-
-
-@admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name_en", "name_zh", "parent", "head"]
-    search_fields = ["code", "name_en", "name_zh"]
-    autocomplete_fields = ["parent", "head"]
+from ..models import ExceptionPlan, Process, StandardVersion, Step
 
 
 class StepInline(admin.StackedInline):

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 
 from opsflow.api.permissions import RolePermission
 
-from .. import selectors_integrations
 from ..constants import MANAGE_ORG
 from ..models import WebhookDelivery, WebhookSubscription
 from ..models.integrations import WebhookEvent
+from ..selectors import integrations as selectors_integrations
 from ..services import webhooks
 from .references import ScopedReferences
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .choices import Role, TimeUnit
+from ..choices import Role, TimeUnit
 
 
 def number(value) -> str:

@@ -3,10 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import access
-from .constants import AUTHOR_STANDARD
-from .models import Department, EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
-from .services.standards import STEP_FIELDS, VERSION_FIELDS
+from .. import access
+from ..constants import AUTHOR_STANDARD
+from ..models import Department, EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from ..services.standards import STEP_FIELDS, VERSION_FIELDS
 
 
 class ProcessForm(forms.ModelForm):

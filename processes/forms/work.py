@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import access
-from .constants import VIEW
-from .models import Department
+from .. import access
+from ..constants import VIEW
+from ..models import Department
 
 
 class StartRunForm(forms.Form):

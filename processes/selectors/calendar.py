@@ -46,10 +46,10 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from .choices import TimeUnit
-from .models import BusinessCalendar, CalendarDay
+from ..choices import TimeUnit
+from ..models import BusinessCalendar, CalendarDay
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("processes.calendar")  # the name operators configure (unchanged by the move)
 
 STAMP_TTL_SECONDS = 30.0
 WARN_EVERY_SECONDS = 3600.0

@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import ApiToken, WebhookDelivery, WebhookSubscription
-from .models.integrations import DeliveryStatus
+from ..models import ApiToken, WebhookDelivery, WebhookSubscription
+from ..models.integrations import DeliveryStatus
 
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+
+from ..choices import WorkKind, WorkStatus
+from ..models import WorkItem
 
 ARROWS = re.compile(r"\s*(?:->|→|=>|＞|>)\s*")
 TIME = re.compile(r"(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?|小时|min|minutes?|分钟|d|days?|天)\b", re.IGNORECASE)
@@ -108,11 +112,8 @@ def _columns(header):
 
 def _when(text) -> datetime | None:
     value = parse_datetime(text.strip()) if text else None
-    if value is None or value.tzinfo is None:
-        from django.utils import timezone
-
-        if value is not None:
-            value = timezone.make_aware(value)
+    if value is not None and value.tzinfo is None:
+        value = timezone.make_aware(value)
     return value
 
 
@@ -172,10 +173,12 @@ def discover_runs(*, process, start="START", end="END") -> Discovery:
     """The same map from the steps recorded for a process's runs: those done in OpsFlow and those
     reported by other systems (``POST /api/v1/work/events/``); the resource is the actor they named,
     else the step's role."""
-    from .models import WorkItem
-
     rows = WorkItem.objects.filter(
-        run__version__process=process, kind="step", status="done", started_at__isnull=False, finished_at__isnull=False
+        run__version__process=process,
+        kind=WorkKind.STEP,
+        status=WorkStatus.DONE,
+        started_at__isnull=False,
+        finished_at__isnull=False,
     ).values_list("run_id", "started_at", "finished_at", "title_en", "actor", "role")
     with _EventStore() as store:
         for run_id, began, ended, activity, actor, role in rows.iterator(chunk_size=5_000):

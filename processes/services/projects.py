@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
 
 from .. import access
-from ..calendar import deadline
 from ..choices import (
     EscalationTarget,
     ProjectPhase,
@@ -40,6 +39,7 @@ from ..models import (
     TeamMember,
     WorkItem,
 )
+from ..selectors.calendar import deadline
 from .execution import Conflict, _apply_completion, _audit, _clock, _guarded, _locked, _next_escalation, _now
 
 PHASES = [
@@ -502,7 +502,7 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
     """
     from django.db.models import Avg, Count, Q
 
-    from ..models.execution import OPEN_STATUSES
+    from ..models.work import OPEN_STATUSES
 
     _require(user, project)
     made = []

@@ -25,7 +25,7 @@ def role_label(code):
 @register.filter
 def time_limit(obj):
     """A step's or exception plan's limit as people write it: "≤ 2 h", "≤ 3 working days"."""
-    from ..formatting import time_limit as format_limit
+    from ..documents.formatting import time_limit as format_limit
 
     if hasattr(obj, "response_limit"):
         return format_limit(obj.response_limit, obj.response_unit)
@@ -35,14 +35,14 @@ def time_limit(obj):
 @register.filter
 def time_limit_of(amount, unit):
     """``{{ amount|time_limit_of:unit }}``: a limit given as its two parts."""
-    from ..formatting import time_limit as format_limit
+    from ..documents.formatting import time_limit as format_limit
 
     return format_limit(amount, unit)
 
 
 @register.filter
 def num(value):
-    from ..formatting import number
+    from ..documents.formatting import number
 
     return number(value)
 

@@ -9,9 +9,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import access, selectors, services
-from .. import forms as standard_forms
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
-from ..documents import sop_context, template2_csv, template2_xlsx
+from ..documents.standards import sop_context, template2_csv, template2_xlsx
+from ..forms import standards as standard_forms
 from .base import CapabilityRequiredMixin
 from .base import error_messages as _error_messages
 

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from .. import access, selectors
 from ..choices import VersionStatus
 from ..constants import VIEW
-from ..forms_execution import StartRunForm
+from ..forms.work import StartRunForm
 from ..models import ExceptionPlan, StandardVersion
 from ..services import execution
 from .base import CapabilityRequiredMixin, error_messages
