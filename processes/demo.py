@@ -439,10 +439,11 @@ def load_demo_runs():
     load_runs(demo_users())
 
 
-def load_projects():
-    """The seed's improvement project: goals, team, problem list, and template 1's two rows."""
-    from metrics.models import Indicator
-
+def load_projects(*, indicators):
+    """The seed's improvement project: goals, team, problem list, and template 1's two rows.
+    ``indicators`` maps the codes of the metrics app's indicators ("cycle-time", "complaint-rate") to
+    them: the goals measure against them, and the site's demo loader (``opsflow.demo``) passes them in
+    so that this app does not import metrics."""
     from .selectors.mapping import parse_flow
     from .services import projects
 
@@ -472,7 +473,7 @@ def load_projects():
     projects.goal_save(
         project=project,
         user=author,
-        indicator=Indicator.objects.get(code="cycle-time"),
+        indicator=indicators["cycle-time"],
         process=order,
         description_en="Cut order processing time by 20%",
         description_zh="订单处理时长缩短 20%",
@@ -483,7 +484,7 @@ def load_projects():
     projects.goal_save(
         project=project,
         user=author,
-        indicator=Indicator.objects.get(code="complaint-rate"),
+        indicator=indicators["complaint-rate"],
         process=complaint,
         description_en="Lower the customer complaint rate by 15%",
         description_zh="客户投诉率降低 15%",
@@ -570,21 +571,6 @@ def load_projects():
     projects.gate_decide(project=project, user=users["director"], approve=True)
 
 
-def load_metrics():
-    from metrics import demo as metrics_demo
-
-    metrics_demo.load()
-
-
-def load_pilots():
-    """Phase 4 and 5: the regional sales team's pilot, and the rollout plan (pilots app)."""
-    from pilots import demo as pilot_demo
-    from pilots import demo_rollout
-
-    pilot_demo.load()
-    demo_rollout.load()
-
-
 def load_cases():
     """Two lessons in the case library: one from the pilot, one from the complaint process."""
     from .models import Case
@@ -624,19 +610,3 @@ def load_cases():
         source="project",
         tags=["hand-off", "交接"],
     )
-
-
-LOADERS = [
-    load_organisation,
-    load_processes,
-    load_demo_runs,
-    load_projects,
-    load_metrics,
-    load_pilots,
-    load_cases,
-]
-
-
-def load_all():
-    for loader in LOADERS:
-        loader()

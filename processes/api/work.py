@@ -14,6 +14,7 @@ from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.permissions import RolePermission
 
 from .. import access, selectors
+from ..choices import VersionStatus
 from ..constants import VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..services import execution
@@ -139,7 +140,10 @@ class RunStartSerializer(ScopedReferences, serializers.Serializer):
         if version is None:
             # the current standard; a process on trial before its first publication runs its pilot version
             versions = process.versions
-            version = versions.filter(status="published").first() or versions.filter(status="piloting").first()
+            version = (
+                versions.filter(status=VersionStatus.PUBLISHED).first()
+                or versions.filter(status=VersionStatus.PILOTING).first()
+            )
             if version is None:
                 raise serializers.ValidationError({"process": ["This process has no published standard."]})
         data["version"] = version

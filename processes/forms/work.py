@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import access
+from ..choices import VersionStatus
 from ..constants import VIEW
 from ..models import Department
 
@@ -36,7 +37,7 @@ class StartRunForm(forms.Form):
 
     @staticmethod
     def version_label(version) -> str:
-        if version.status == "piloting":
+        if version.status == VersionStatus.PILOTING:
             return _("%(process)s (v%(number)s, in a pilot)") % {"process": version.process, "number": version.number}
         return f"{version.process} (v{version.number})"
 

@@ -1,7 +1,8 @@
 from django import template
 
 from .. import access
-from ..choices import Role
+from ..choices import Role, WorkKind
+from ..phases import PHASES_BY_SLUG
 
 register = template.Library()
 
@@ -11,6 +12,12 @@ def sees(user, department_id):
     """``{% if request.user|sees:obj.department_id %}``: is the department in the user's scope? Links to
     pages the user cannot open (another department's standard, say) are shown as plain text."""
     return access.in_scope(user, department_id)
+
+
+@register.simple_tag
+def phase_heading(slug):
+    """``{% phase_heading "standards" %}``: "Phase 3: Standard setting", from the one list of phases."""
+    return PHASES_BY_SLUG[slug].heading
 
 
 @register.filter
@@ -102,7 +109,7 @@ def work_item_rows(context, items, empty_text):
         due = f"{template_localtime(item.due_at):%m-%d %H:%M}{overdue if late else ''}" if item.due_at else no_limit
         if item.escalation_level:
             due += f' <span class="chip chip--warn" title="{reached}">⇧{int(item.escalation_level)}</span>'
-        warn = "⚠ " if item.kind == "exception" else ""
+        warn = "⚠ " if item.kind == WorkKind.EXCEPTION else ""
         work = f'<a href="{item_url.replace(marker, str(int(item.pk)))}">{warn}{escape(item.title)}</a>'
         if item.run_id:
             href = run_url.replace(marker, str(int(item.run_id)))

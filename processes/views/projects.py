@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import access, selectors
-from ..choices import ProjectPhase, Role
+from ..choices import ProjectPhase, Role, WorkKind
 from ..constants import MANAGE_PROJECT, VIEW
 from ..forms import mapping as mapping_forms
 from ..forms import projects as project_forms
@@ -85,9 +85,11 @@ class ProjectDetailView(CapabilityRequiredMixin, TemplateView):
             checklist=projects.phase_checklist(project, project.phase) if project.phase != ProjectPhase.CLOSED else [],
             current=current,
             can_manage=can_manage,
-            can_submit=current is not None and current.kind == "phase" and (user.pk == project.lead_id or can_manage),
+            can_submit=current is not None
+            and current.kind == WorkKind.PHASE
+            and (user.pk == project.lead_id or can_manage),
             can_decide=current is not None
-            and current.kind == "gate"
+            and current.kind == WorkKind.GATE
             and user.pk != project.lead_id
             and access.has_role(user, Role.MANAGER, Role.OPERATIONS_DIRECTOR, Role.ADMIN)
             and access.in_scope(user, project.department_id),

@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import access, selectors
-from ..choices import VersionStatus
+from ..choices import VersionStatus, WorkKind
 from ..constants import VIEW
 from ..forms.work import StartRunForm
 from ..models import ExceptionPlan, StandardVersion
@@ -43,7 +43,7 @@ class WorkItemView(CapabilityRequiredMixin, TemplateView):
         item = selectors.work_item_get(user=user, pk=self.kwargs["pk"])
         plans = (
             list(ExceptionPlan.objects.filter(version_id=item.run.version_id))
-            if item.kind == "step" and item.run_id
+            if item.kind == WorkKind.STEP and item.run_id
             else []
         )
         candidates = []
@@ -65,7 +65,7 @@ class WorkItemView(CapabilityRequiredMixin, TemplateView):
             can_reassign=execution.can_reassign(user, item),
             candidates=candidates,
             can_report=item.is_open
-            and item.kind == "step"
+            and item.kind == WorkKind.STEP
             and bool(plans)
             and (item.assignee_id == user.pk or execution.can_claim(user, item)),
             follow_ups=item.follow_ups.select_related("assignee", "department"),
@@ -134,7 +134,7 @@ class RunDetailView(CapabilityRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = selectors.run_get(user=self.request.user, pk=self.kwargs["pk"])
         items = list(run.items.all())
-        reached = {item.position for item in items if item.kind == "step"}
+        reached = {item.position for item in items if item.kind == WorkKind.STEP}
         context["run"] = run
         context["items"] = items
         # the steps the run has not reached yet, so the timeline shows the whole standard

@@ -9,7 +9,7 @@ import pytest
 
 from metrics import selectors as metric_selectors
 from metrics.models import Indicator
-from processes import demo
+from opsflow import demo
 from processes.models import Process, Run, WorkItem
 from processes.selectors import mapping
 

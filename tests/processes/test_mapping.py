@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from processes import demo
+from opsflow import demo
 from processes.models import Bottleneck, CurrentStateAnalysis, ImprovementProject
 from processes.selectors import mapping
 from processes.services import projects

@@ -1,4 +1,11 @@
+"""``manage.py sweep``: site glue, it runs every app's periodic work (see ``CELERY_BEAT_SCHEDULE``)."""
+
 from django.core.management.base import BaseCommand
+
+from metrics.reviews import reviews_due
+from pilots.services.rollout import reviews_create_due
+from processes.services.execution import escalation_sweep
+from processes.services.webhooks import webhook_deliveries_due
 
 
 class Command(BaseCommand):
@@ -9,11 +16,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from metrics.reviews import reviews_due
-        from pilots.services.rollout import reviews_create_due
-        from processes.services.execution import escalation_sweep
-        from processes.services.webhooks import webhook_deliveries_due
-
         count = escalation_sweep(fan_out=False)
         self.stdout.write(f"escalated {count} work item(s)")
         self.stdout.write(f"opened {reviews_due()} periodic review(s)")

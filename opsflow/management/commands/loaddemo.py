@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from processes import demo
+from opsflow import demo
 
 
 class Command(BaseCommand):
