@@ -3,11 +3,10 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
-
 from .. import access, selectors
 from ..constants import MANAGE_ORG, VIEW_ORG
 from ..models import Department, Tombstone, User
+from .permissions import RolePermission
 from .serializers import DepartmentSerializer, TombstoneSerializer, UserSerializer
 
 

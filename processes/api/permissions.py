@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from processes import access
-from processes.constants import VIEW
+from .. import access
+from ..constants import VIEW
 
 
 class RolePermission(BasePermission):

@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin
 
 from .. import access
@@ -17,6 +16,7 @@ from ..models import (
     TeamMember,
 )
 from ..services import execution, projects
+from .permissions import RolePermission
 from .references import ScopedReferences
 
 

@@ -11,13 +11,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
-from opsflow.api.permissions import RolePermission
 
 from .. import access, selectors
 from ..choices import VersionStatus
 from ..constants import VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
 from ..services import execution
+from .permissions import RolePermission
 from .references import ScopedReferences
 
 # Serializers
