@@ -4,7 +4,7 @@ stream in constant memory (design section 8).
     python -m bench.eventlog [--rows 1000000] [--limit-mb 150]
 
 It writes event logs of 100,000, 500,000 and 1,000,000 rows (the first rows of one generated log) in
-the format the upload accepts (``case,activity,start,end,resource``, see ``processes/mapping.py``)
+the format the upload accepts (``case,activity,start,end,resource``, see ``processes/selectors/mapping.py``)
 to ``var/bench_eventlog_<rows>.csv``: 200,000 cases of order processing (five activities; one in
 ten cases loops back to a second review), written in time order, so a case's events are spread over
 thousands of lines as in a real export. Each file is then imported in a fresh Python process through
