@@ -4,13 +4,28 @@ Every loader is idempotent: it creates what is missing and saves a row only when
 running ``loaddemo`` twice changes nothing (not even the audit trail).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from .choices import EscalationTarget, Role, TimeUnit
-from .models import Department, ImprovementProject, Process, StandardVersion, User
+from . import services
+from .choices import (
+    BottleneckKind,
+    CaseSource,
+    EscalationTarget,
+    Level,
+    NoteKind,
+    ProblemSource,
+    Role,
+    TimeUnit,
+    VersionStatus,
+    WorkKind,
+)
+from .models import Case, Department, ImprovementProject, Process, StandardVersion, User
+from .selectors.mapping import parse_flow
+from .services import cases, execution, projects
 
 DEMO_PASSWORD = "demo"
 
@@ -336,8 +351,6 @@ def _standards(d):
 
 def load_standards(departments, users):
     """Publish the demo standards through the services (author: the specialist; approver: a manager)."""
-    from . import services
-
     for spec in _standards(departments):
         process = Process.objects.filter(code=spec["process"]["code"]).first()
         if process is not None and process.versions.exists():
@@ -364,14 +377,9 @@ def load_standards(departments, users):
 
 def load_runs(users):
     """Runs of the seed's order process in every state: on time, late, escalated, with an exception."""
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    from .services import execution
-
-    order = StandardVersion.objects.get(process__code="order-processing", status="published")
-    complaint = StandardVersion.objects.get(process__code="complaint-handling", status="published")
+    order = StandardVersion.objects.get(process__code="order-processing", status=VersionStatus.PUBLISHED)
+    complaint = StandardVersion.objects.get(process__code="complaint-handling", status=VersionStatus.PUBLISHED)
     now = timezone.now().replace(second=0, microsecond=0)
     sales, warehouse, logistics = users["sales"], users["warehouse"], users["logistics"]
 
@@ -380,7 +388,7 @@ def load_runs(users):
         return run if created else None
 
     def step(run, position):
-        return run.items.get(kind="step", position=position)
+        return run.items.get(kind=WorkKind.STEP, position=position)
 
     # on time: every step well within its limit
     run = start(order, "SO-1001", "Order SO-1001 (on time)", now - timedelta(days=3))
@@ -444,9 +452,6 @@ def load_projects(*, indicators):
     ``indicators`` maps the codes of the metrics app's indicators ("cycle-time", "complaint-rate") to
     them: the goals measure against them, and the site's demo loader (``opsflow.demo``) passes them in
     so that this app does not import metrics."""
-    from .selectors.mapping import parse_flow
-    from .services import projects
-
     if ImprovementProject.objects.filter(name_en="Order and complaint processes").exists():
         return
     users = demo_users()
@@ -496,23 +501,23 @@ def load_projects(*, indicators):
         project=project,
         user=author,
         process=order,
-        source="data",
-        severity="high",
+        source=ProblemSource.DATA,
+        severity=Level.HIGH,
         description="Review backlog delays delivery (average review 4 h) / 审核积压导致发货延迟",
     )
     projects.problem_save(
         project=project,
         user=author,
         process=complaint,
-        source="customer",
-        severity="medium",
+        source=ProblemSource.CUSTOMER,
+        severity=Level.MEDIUM,
         description="No clear cross-department responsibility; customers wait 3 days / "
         "跨部门职责不清，客户平均等待 3 天",
     )
     projects.note_save(
         project=project,
         user=author,
-        kind="interview",
+        kind=NoteKind.INTERVIEW,
         date=date(2026, 6, 15),
         subject="Sales team / 销售团队",
         text="Reviewing an order means switching between several systems. / 审核订单需要在多个系统间切换。",
@@ -559,7 +564,7 @@ def load_projects(*, indicators):
         project=project,
         user=author,
         process=order,
-        kind="choke_point",
+        kind=BottleneckKind.CHOKE_POINT,
         step="manual review",
         evidence="Reviews pile up at the Sales desk: 4 h on average, 57% of the whole flow.",
         proposed_fix="Review limit 2 h; merge order information and review into one system.",
@@ -573,9 +578,6 @@ def load_projects(*, indicators):
 
 def load_cases():
     """Two lessons in the case library: one from the pilot, one from the complaint process."""
-    from .models import Case
-    from .services import cases
-
     if Case.objects.exists():
         return
     users = demo_users()
@@ -593,7 +595,7 @@ def load_cases():
         department=departments["sales"],
         process=Process.objects.get(code="order-processing"),
         project=project,
-        source="pilot",
+        source=CaseSource.PILOT,
         tags=["time limit", "pilot", "审核"],
     )
     cases.case_save(
@@ -607,6 +609,6 @@ def load_cases():
         department=departments["customer-service"],
         process=Process.objects.get(code="complaint-handling"),
         project=project,
-        source="project",
+        source=CaseSource.PROJECT,
         tags=["hand-off", "交接"],
     )

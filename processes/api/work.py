@@ -4,6 +4,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from opsflow.api.exceptions import Conflict as ConflictError
 from .. import access, selectors
 from ..choices import VersionStatus
 from ..constants import VIEW
-from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
+from ..models import Department, Escalation, ExceptionPlan, Notification, Process, Run, StandardVersion, WorkItem
 from ..services import execution
 from .permissions import RolePermission
 from .references import ScopedReferences
@@ -77,8 +78,6 @@ class WorkItemSerializer(serializers.ModelSerializer):
         return {name: copy.copy(field) for name, field in built.items()}
 
     def get_overdue(self, obj) -> bool:
-        from django.utils import timezone
-
         if obj.due_at is None:
             return False
         return (obj.finished_at or timezone.now()) > obj.due_at
@@ -128,7 +127,6 @@ class RunStartSerializer(ScopedReferences, serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..models import Process
 
         self.fields["process"].queryset = Process.objects.all()
 

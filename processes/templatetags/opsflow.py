@@ -1,7 +1,16 @@
+from html import escape
+
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
 
 from .. import access
-from ..choices import Role, WorkKind
+from ..choices import Role, WorkKind, WorkStatus
+from ..documents.formatting import number
+from ..documents.formatting import time_limit as format_limit
 from ..phases import PHASES_BY_SLUG
 
 register = template.Library()
@@ -32,8 +41,6 @@ def role_label(code):
 @register.filter
 def time_limit(obj):
     """A step's or exception plan's limit as people write it: "≤ 2 h", "≤ 3 working days"."""
-    from ..documents.formatting import time_limit as format_limit
-
     if hasattr(obj, "response_limit"):
         return format_limit(obj.response_limit, obj.response_unit)
     return format_limit(obj.time_limit, obj.time_unit)
@@ -42,15 +49,11 @@ def time_limit(obj):
 @register.filter
 def time_limit_of(amount, unit):
     """``{{ amount|time_limit_of:unit }}``: a limit given as its two parts."""
-    from ..documents.formatting import time_limit as format_limit
-
     return format_limit(amount, unit)
 
 
 @register.filter
 def num(value):
-    from ..documents.formatting import number
-
     return number(value)
 
 
@@ -79,15 +82,6 @@ def work_item_rows(context, items, empty_text):
     template language spent about a millisecond a row (19 lookups, 19 translations, 2 URL
     reversals, Django's date formatting); here labels are translated, escaped and URLs reversed once
     per table, each value escaped once. Same markup as the template wrote."""
-    from html import escape
-
-    from django.urls import reverse
-    from django.utils.html import format_html
-    from django.utils.safestring import mark_safe
-    from django.utils.timezone import template_localtime
-    from django.utils.translation import gettext
-
-    from ..choices import WorkStatus
 
     if not items:
         return format_html('<tr><td colspan="6" class="empty">{}</td></tr>', empty_text)

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from opsflow.exports import Sheet, csv_response, xlsx_response
 from opsflow.forms import UploadForm
+from opsflow.imports import read_table
 
 from .. import access
 from ..constants import MANAGE_PROJECT, VIEW
@@ -99,8 +101,6 @@ class BottleneckExportView(CapabilityRequiredMixin, View):
     capability = VIEW
 
     def get(self, request, pk, fmt):
-        from opsflow.exports import Sheet, csv_response, xlsx_response
-
         project = project_get(request.user, pk)
         header = [
             _("Type"),
@@ -160,8 +160,6 @@ class Template1View(CapabilityRequiredMixin, View):
 
     def post(self, request, pk, fmt=None):
         """Import template 1 from XLSX/CSV: every row is checked first; any bad row stores nothing."""
-        from opsflow.imports import read_table
-
         project = project_get(request.user, pk)
         if not access.can(request.user, MANAGE_PROJECT, project.department_id):
             raise PermissionDenied
