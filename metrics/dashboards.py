@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from processes import access
 from processes.choices import ProjectPhase, Role, TimeUnit
-from processes.formatting import time_limit as time_limit_text
+from processes.documents.formatting import time_limit as time_limit_text
 from processes.models import (
     Department,
     Escalation,
@@ -40,7 +40,7 @@ from processes.models import (
     WorkItem,
 )
 from processes.models.base import is_chinese
-from processes.models.execution import OPEN_STATUSES
+from processes.models.work import OPEN_STATUSES
 
 from .selectors import period_bounds
 

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from processes import access
 from processes import selectors as process_selectors
-from processes.calendar import deadline
 from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT
 from processes.models import ImprovementProject
+from processes.selectors.calendar import deadline
 from processes.services import execution, standards
 from processes.services import projects as project_services
 

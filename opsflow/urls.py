@@ -80,7 +80,7 @@ urlpatterns = [
     path("reviews/", include("metrics.urls_reviews")),
     path("pilots/", include("pilots.urls")),
     path("rollouts/", include("pilots.urls_rollout")),
-    path("integrations/", include("processes.urls_integrations")),
+    path("integrations/", include("processes.urls.integrations")),
     path("", include("processes.urls")),
 ]
 

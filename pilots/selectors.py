@@ -225,7 +225,7 @@ def pilot_report(pilot: Pilot) -> Report:
 
     from metrics import selectors as metric_selectors
     from metrics.models import Indicator
-    from processes.formatting import time_limit as time_limit_text
+    from processes.documents.formatting import time_limit as time_limit_text
     from processes.models import Escalation, Run, WorkItem
 
     from .models import FeedbackItem

@@ -12,10 +12,11 @@ from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from processes import access, calendar
+from processes import access
 from processes.choices import Role, RunStatus, WorkKind, WorkStatus
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, Run, Step, User, WorkItem
+from processes.selectors import calendar
 
 from .choices import Cadence, MilestoneStatus, Tier
 from .models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession

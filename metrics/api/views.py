@@ -5,10 +5,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
 from opsflow.api.schema import PreconditionFailedSerializer
 from opsflow.api.sync import ETagMixin, PreconditionFailed, if_match_ok, plausible_moment
 from processes import access
+from processes.api.permissions import RolePermission
 from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT
 from processes.models import Process

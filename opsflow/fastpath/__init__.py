@@ -29,7 +29,7 @@ In this package
     (``nodes._LINK``). Measured: [E]. Off: ``bulk_create``.
 ``compiled_saves`` -- ``compiled.CompiledSaves``. Replaces: Django's ``Model._do_update`` and
     ``Model._do_insert`` (the last step of ``save()``). Used: ``WorkItem`` and ``RunTask``
-    (``processes/models/execution.py``; migration 0015 imports it through the shim
+    (``processes/models/work.py``; migration 0015 imports it through the shim
     ``processes/compiled.py``). Measured: [E]. Off: Django's own ``_do_update``/``_do_insert``.
 ``prepared_statements`` -- ``compiled.execute``. Replaces: psycopg2 sending each statement as text
     (PostgreSQL plans it every time). Used: every compiled read, insert and save, and the
@@ -49,7 +49,7 @@ In this package
     ``task.previous.add``). Used: ``RunFlow.perform_step``. Measured: [E]. Off: viewflow's own create.
 ``cached_fields`` -- ``serializers.CachedFields``. Replaces: DRF's ``Serializer.fields`` /
     ``ModelSerializer.get_fields`` building every field for each instance. Used: ``WorkItemSerializer``
-    (``processes/api/execution.py``; the only such cache in processes/api and opsflow/api). Measured:
+    (``processes/api/work.py``; the only such cache in processes/api and opsflow/api). Measured:
     [A] (the API change), [B] (the shallow copies). Off: DRF builds the fields for each instance.
 
 Elsewhere (they belong to their module; listed so an upgrade finds them)
@@ -74,7 +74,7 @@ Elsewhere (they belong to their module; listed so an upgrade finds them)
 ``listed`` -- not tricks on an internal, only listed: ``ApiToken`` has no default ordering
 (``processes/models/integrations.py``: knox's token query would compile and run an ``ORDER BY``;
 measured in [B]); the API's commands read ``COMMAND_FIELDS`` only and pass ``WorkItem.from_db`` with the
-id alone to the service (``processes/api/execution.py``, ``_command``; [A], [B]); ``WorkItem.save``
-reads the run's version from ``_state.fields_cache`` when it is loaded (``processes/models/execution.py``;
+id alone to the service (``processes/api/work.py``, ``_command``; [A], [B]); ``WorkItem.save``
+reads the run's version from ``_state.fields_cache`` when it is loaded (``processes/models/work.py``;
 Django's related-object cache, in the tripwire's table).
 """

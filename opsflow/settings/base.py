@@ -293,7 +293,7 @@ REST_FRAMEWORK = {
         # the browser: the login session, with CSRF checks on writes
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["opsflow.api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["processes.api.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "opsflow.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from processes import access
 from processes import selectors as process_selectors
-from processes.calendar import deadline
 from processes.choices import TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT, VIEW
+from processes.selectors.calendar import deadline
 from processes.services import execution, standards
 
 from .. import selectors

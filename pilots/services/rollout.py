@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from processes import access, calendar
+from processes import access
 from processes.choices import Role, TimeUnit, VersionStatus, WorkKind, WorkStatus
 from processes.constants import MANAGE_PROJECT
-from processes.models.execution import OPEN_STATUSES
+from processes.models.work import OPEN_STATUSES
+from processes.selectors import calendar
 from processes.services import execution
 
 from .. import selectors_rollout as selectors

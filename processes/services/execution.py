@@ -36,11 +36,11 @@ from opsflow.fastpath.history import save_with_history as _save_audited
 from opsflow.fastpath.history import set_history_user as _audit
 
 from .. import access
-from ..calendar import deadline
 from ..choices import EscalationTarget, NotificationKind, Role, RunStatus, VersionStatus, WorkKind, WorkStatus
 from ..constants import REASSIGN_TASK, VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Run, StandardVersion, WorkItem
-from ..models.execution import OPEN_STATUSES
+from ..models.work import OPEN_STATUSES
+from ..selectors.calendar import deadline
 from ..signals import work_item_finished
 from . import webhooks
 

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
 
-from .. import access
-from ..calendar import deadline
+from .. import access, phases
 from ..choices import (
     EscalationTarget,
     ProjectPhase,
@@ -40,16 +39,10 @@ from ..models import (
     TeamMember,
     WorkItem,
 )
+from ..selectors.calendar import deadline
 from .execution import Conflict, _apply_completion, _audit, _clock, _guarded, _locked, _next_escalation, _now
 
-PHASES = [
-    ProjectPhase.PREPARATION,
-    ProjectPhase.MAPPING,
-    ProjectPhase.STANDARDS,
-    ProjectPhase.PILOT,
-    ProjectPhase.ROLLOUT,
-    ProjectPhase.ITERATION,
-]
+PHASES = list(phases.ORDER)  # the gates, in order (processes/phases.py defines the six phases)
 # project work escalates to the lead's supervisor at once, to the operations director a day later
 PROJECT_POLICY = [[1, EscalationTarget.SUPERVISOR, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR, "24"]]
 GATE_DAYS = 2
@@ -502,7 +495,7 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
     """
     from django.db.models import Avg, Count, Q
 
-    from ..models.execution import OPEN_STATUSES
+    from ..models.work import OPEN_STATUSES
 
     _require(user, project)
     made = []

@@ -9,12 +9,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from opsflow import demo
 from pilots import selectors_rollout as selectors
 from pilots.choices import Cadence, MilestoneStatus, PlanStatus, Tier
 from pilots.models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan
 from pilots.selectors_rollout import Period
 from pilots.services import rollout as services
-from processes import demo
 from processes.choices import Role, WorkKind
 from processes.models import Run, StandardVersion, User, WorkItem
 from processes.selectors import inbox_list
