@@ -19,6 +19,12 @@ class MetricsConfig(AppConfig):
             track(model, department="process.department_id")
         track(Review, department="project.department_id")
 
+        from processes.choices import ProjectPhase
+        from processes.services import projects
+
+        from .deliverables import iteration_deliverables
+
+        projects.deliverables_register(ProjectPhase.ITERATION, iteration_deliverables)
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
 
         from processes.signals import work_item_finished

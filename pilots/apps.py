@@ -8,10 +8,13 @@ class PilotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from processes.services import work
         from processes.tombstones import track
 
         from . import models as m
-        from . import receivers  # noqa: F401  (closes feedback items, milestones and reviews)
+        from . import receivers  # closes feedback items, milestones and reviews
+
+        work.run_router_register(receivers.run_route)  # runs in a pilot's scope use its trial version
 
         # deletions that syncing clients see, scoped by the department of the process tried or rolled out
         for model in (m.Pilot, m.RolloutPlan):

@@ -48,7 +48,15 @@ from .notifications import (
 )
 from .permissions import SUPERVISING_ROLES, can_claim, can_complete, can_do_role, can_reassign, can_see
 from .policy import DEFAULT_ESCALATION, Policy, PolicyLevel, next_escalation, policy_levels, policy_rows
-from .runs import escalation_levels, run_start, step_specs, step_task_created, task_department
+from .runs import (
+    RunRoute,
+    escalation_levels,
+    run_router_register,
+    run_start,
+    step_specs,
+    step_task_created,
+    task_department,
+)
 
 __all__ = [
     "COMPLETION_FIELDS",
@@ -59,6 +67,7 @@ __all__ = [
     "ChunkCache",
     "Conflict",
     "Policy",
+    "RunRoute",
     "PolicyLevel",
     "Visible",
     "apply_completion",
@@ -94,6 +103,7 @@ __all__ = [
     "policy_levels",
     "policy_rows",
     "run_finish_if_done",
+    "run_router_register",
     "run_start",
     "save_audited",
     "seconds",
