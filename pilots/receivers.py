@@ -1,18 +1,8 @@
-"""What pilots plug into the processes app (see processes.signals and the work kernel's run routers)."""
-
-from django.dispatch import receiver
+"""What pilots plug into the work kernel besides their work kinds (registered in PilotsConfig.ready)."""
 
 from processes.services.work import RunRoute
-from processes.signals import work_item_finished
 
 from . import selectors
-from .services import pilot, rollout
-
-
-@receiver(work_item_finished, dispatch_uid="pilots.work_item_finished")
-def work_item_finished_handler(sender, item, user, at, note, **kwargs):
-    pilot.on_work_finished(item=item, user=user, at=at, note=note)
-    rollout.on_work_finished(item=item, user=user, at=at, note=note)
 
 
 def run_route(*, process_id: int, department_id: int, business_line: str, at) -> RunRoute | None:

@@ -46,3 +46,17 @@ def test_escalation_policies_are_typed_and_stored_as_before():
     assert work.next_escalation(T0, policy, 0) == T0 + timedelta(hours=4)
     assert work.next_escalation(T0, policy, 1) == T0 + timedelta(hours=24)
     assert work.next_escalation(T0, policy, 2) is None
+
+
+def test_every_work_kind_is_registered_with_its_label():
+    from processes.choices import WorkKind
+
+    assert dict(work.kind_choices()) == {kind.value: kind.label for kind in WorkKind}
+    assert work.kind_get("milestone").on_finished and not work.kind_get("step").on_finished
+
+
+def test_a_kind_cannot_be_registered_with_another_label():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        work.kind_register("step", "Something else")

@@ -38,6 +38,7 @@ from .items import (
     work_item_cancel,
     work_item_open,
 )
+from .kinds import Kind, kind_choices, kind_get, kind_register, work_finished
 from .locking import LOCKING_READ, LOCKING_READ_VISIBLE, Conflict, Visible, guarded, lock_item, locked, visible_to
 from .notifications import (
     notification_email,
@@ -66,6 +67,7 @@ __all__ = [
     "SUPERVISING_ROLES",
     "ChunkCache",
     "Conflict",
+    "Kind",
     "Policy",
     "RunRoute",
     "PolicyLevel",
@@ -91,6 +93,9 @@ __all__ = [
     "item_reassign",
     "item_release",
     "item_report_done",
+    "kind_choices",
+    "kind_get",
+    "kind_register",
     "lock_item",
     "locked",
     "next_escalation",
@@ -111,6 +116,7 @@ __all__ = [
     "step_task_created",
     "task_department",
     "visible_to",
+    "work_finished",
     "work_item_cancel",
     "work_item_open",
 ]
