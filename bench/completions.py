@@ -52,7 +52,7 @@ def main():
 
     from processes import demo
     from processes.models import StandardVersion, WorkItem
-    from processes.services import execution, tokens
+    from processes.services import tokens, work
 
     demo.load_organisation()
     demo.load_processes()
@@ -62,7 +62,7 @@ def main():
 
     started = time.perf_counter()
     for number in range(2 * args.runs):
-        execution.run_start(version=version, user=sales, external_id=f"B-{number}")
+        work.run_start(version=version, user=sales, external_id=f"B-{number}")
     seeded = time.perf_counter() - started
     items = list(WorkItem.objects.filter(position=2, status="open").order_by("id").values_list("pk", flat=True))
     service_items, api_items = items[: args.runs], items[args.runs : 2 * args.runs]
@@ -75,7 +75,7 @@ def main():
         connection.queries_log.clear()  # a full log (9000 entries) would hide new queries
         t0 = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
-            execution.item_complete(item=item, user=sales)
+            work.item_complete(item=item, user=sales)
         durations.append(time.perf_counter() - t0)
         queries.append(len(ctx.captured_queries))
     service_rate = len(service_items) / (time.perf_counter() - begin)

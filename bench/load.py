@@ -133,7 +133,7 @@ def seed(runs, users):
     from processes import demo
     from processes.choices import Role
     from processes.models import StandardVersion, User, WorkItem
-    from processes.services import execution, tokens
+    from processes.services import tokens, work
 
     demo.load_organisation()
     demo.load_processes()
@@ -154,7 +154,7 @@ def seed(runs, users):
     missing = runs - open_items.count()
     started = time.perf_counter()
     for number in range(max(0, missing)):
-        execution.run_start(version=version, user=people[number % users], external_id=f"L-{time.time_ns()}")
+        work.run_start(version=version, user=people[number % users], external_id=f"L-{time.time_ns()}")
     if missing > 0:
         print(f"seeded {missing} runs in {time.perf_counter() - started:.1f} s ({loadavg()})")
     ids = list(open_items.order_by("?").values_list("pk", flat=True)[:runs])

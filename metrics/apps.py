@@ -19,14 +19,18 @@ class MetricsConfig(AppConfig):
             track(model, department="process.department_id")
         track(Review, department="project.department_id")
 
+        from processes.choices import ProjectPhase
+        from processes.services import projects
+
+        from .deliverables import iteration_deliverables
+
+        projects.deliverables_register(ProjectPhase.ITERATION, iteration_deliverables)
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
 
-        from processes.signals import work_item_finished
+        from processes.choices import WorkKind
+        from processes.services import work
 
         from .reviews import on_work_finished
 
-        work_item_finished.connect(
-            lambda sender, item, user, at, note, **kwargs: on_work_finished(item=item, user=user, at=at, note=note),
-            weak=False,
-            dispatch_uid="metrics.reviews",
-        )
+        work.kind_register(WorkKind.REVIEW, WorkKind.REVIEW.label, on_finished=on_work_finished)
+        work.kind_register(WorkKind.ACTION, WorkKind.ACTION.label, on_finished=on_work_finished)

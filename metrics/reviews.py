@@ -23,19 +23,14 @@ from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, Versi
 from processes.constants import MANAGE_PROJECT
 from processes.models import ImprovementProject
 from processes.selectors.calendar import deadline
-from processes.services import execution, standards
 from processes.services import projects as project_services
+from processes.services import standards, work
 
 from . import selectors
 from .choices import ActionKind, ActionStatus
 from .models import Review, ReviewAction
 
 REVIEW_DAYS = 5  # working days the lead has to hold a review
-
-
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
 
 
 def review_period(cadence: str, today: date) -> tuple[date, date]:
@@ -72,7 +67,7 @@ def _open_review(project, start, end, now) -> Review | None:
             review = Review.objects.create(
                 project=project, cadence=project.review_cadence, period_start=start, period_end=end, created_at=now
             )
-            review.work_item = execution.work_item_open(
+            review.work_item = work.work_item_open(
                 kind=WorkKind.REVIEW,
                 department_id=project.department_id,
                 role=Role.MANAGER,
@@ -107,7 +102,7 @@ def review_save(*, review: Review, user, conclusions: str) -> Review:
     if review.closed_at:
         raise ValidationError(_("This review is closed."))
     review.conclusions = conclusions.strip()
-    _audit(review, user).save(update_fields=["conclusions", "updated_at"])
+    work.audit(review, user).save(update_fields=["conclusions", "updated_at"])
     return review
 
 
@@ -120,8 +115,8 @@ def review_close(*, review: Review, user, conclusions: str | None = None) -> Rev
     item = review.work_item
     if item is not None and item.is_open:
         if item.assignee_id and item.assignee_id != user.pk:
-            execution.item_reassign(item=item, user=user, to_user=user)
-        execution.item_complete(item=item, user=user, note=text)  # closes the review (on_work_finished)
+            work.item_reassign(item=item, user=user, to_user=user)
+        work.item_complete(item=item, user=user, note=text)  # closes the review (on_work_finished)
     else:
         with transaction.atomic():
             _close(review, user, timezone.now(), text)
@@ -134,7 +129,7 @@ def _close(review, user, at, text):
     if review.closed_at:
         raise ValidationError(_("This review is closed."))
     review.conclusions, review.closed_at, review.closed_by = text, at, user
-    _audit(review, user).save()
+    work.audit(review, user).save()
 
 
 @transaction.atomic
@@ -195,7 +190,7 @@ def action_add(
         }
         action.draft_version = standards.draft_for_change(version=current, user=user, change_note=note)
     else:
-        action.work_item = execution.work_item_open(
+        action.work_item = work.work_item_open(
             kind=WorkKind.ACTION,
             department_id=responsible_department.pk,
             role=process_selectors.department_main_role(responsible_department.pk),
@@ -208,7 +203,7 @@ def action_add(
             at=at,
         )
     action.full_clean()
-    _audit(action, user).save()
+    work.audit(action, user).save()
     return action
 
 
@@ -227,7 +222,7 @@ def on_work_finished(*, item, user, at, note) -> None:
             if not (note or "").strip():
                 raise ValidationError({"note": _("Write what was done.")})
             action.status, action.resolution = ActionStatus.DONE, note.strip()
-            _audit(action, user).save()
+            work.audit(action, user).save()
 
 
 # Read side

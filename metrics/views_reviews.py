@@ -13,8 +13,8 @@ from django.views.generic import TemplateView
 
 from processes.constants import VIEW
 from processes.models import Department, Process
-from processes.services.execution import Conflict
 from processes.services.projects import project_processes
+from processes.services.work import Conflict
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
 from . import reviews

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from metrics import demo as metrics_demo
 from processes.models import Department, ImprovementProject, StandardVersion, User
-from processes.services import execution, standards
+from processes.services import standards, work
 
 from .models import Pilot
 from .services import pilot as pilots
@@ -75,7 +75,7 @@ def load():
     current = StandardVersion.objects.get(process__code="order-processing", status="published")
 
     def run(department, external_id, started, minutes):
-        run, created = execution.run_start(
+        run, created = work.run_start(
             version=current,
             user=users["sales"],
             department=department,
@@ -88,7 +88,7 @@ def load():
         for index, spent in enumerate(minutes):
             item = run.items.get(kind="step", status__in=["open", "claimed"])
             t = t + timedelta(minutes=spent)
-            execution.item_complete(item=item, user=who[index], checks=item.step.checks, at=t)
+            work.item_complete(item=item, user=who[index], checks=item.step.checks, at=t)
         return run
 
     for day in range(1, 9):

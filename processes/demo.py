@@ -25,7 +25,7 @@ from .choices import (
 )
 from .models import Case, Department, ImprovementProject, Process, StandardVersion, User
 from .selectors.mapping import parse_flow
-from .services import cases, execution, projects
+from .services import cases, projects, work
 
 DEMO_PASSWORD = "demo"
 
@@ -384,7 +384,7 @@ def load_runs(users):
     sales, warehouse, logistics = users["sales"], users["warehouse"], users["logistics"]
 
     def start(version, external_id, title, at, user=sales):
-        run, created = execution.run_start(version=version, user=user, external_id=external_id, title=title, at=at)
+        run, created = work.run_start(version=version, user=user, external_id=external_id, title=title, at=at)
         return run if created else None
 
     def step(run, position):
@@ -394,44 +394,42 @@ def load_runs(users):
     run = start(order, "SO-1001", "Order SO-1001 (on time)", now - timedelta(days=3))
     if run:
         t = run.started_at
-        execution.item_claim(item=step(run, 2), user=sales, at=t + timedelta(minutes=15))
-        execution.item_complete(
-            item=step(run, 2), user=sales, checks=step(run, 2).step.checks, at=t + timedelta(minutes=50)
-        )
-        execution.item_complete(
+        work.item_claim(item=step(run, 2), user=sales, at=t + timedelta(minutes=15))
+        work.item_complete(item=step(run, 2), user=sales, checks=step(run, 2).step.checks, at=t + timedelta(minutes=50))
+        work.item_complete(
             item=step(run, 3), user=warehouse, checks=step(run, 3).step.checks, at=t + timedelta(minutes=90)
         )
-        execution.item_complete(
+        work.item_complete(
             item=step(run, 4), user=logistics, checks=step(run, 4).step.checks, at=t + timedelta(minutes=130)
         )
     # late: the review took four hours, so it escalated to the supervisor on the way
     run = start(order, "SO-1002", "Order SO-1002 (late review)", now - timedelta(days=2))
     if run:
         t = run.started_at
-        execution.escalation_sweep(now=t + timedelta(hours=2, minutes=30), fan_out=False)
-        execution.item_complete(
+        work.escalation_sweep(now=t + timedelta(hours=2, minutes=30), fan_out=False)
+        work.item_complete(
             item=step(run, 2), user=sales, checks=step(run, 2).step.checks[:2], at=t + timedelta(hours=4)
         )
-        execution.item_complete(item=step(run, 3), user=warehouse, at=t + timedelta(hours=4, minutes=40))
-        execution.item_complete(item=step(run, 4), user=logistics, at=t + timedelta(hours=5, minutes=20))
+        work.item_complete(item=step(run, 3), user=warehouse, at=t + timedelta(hours=4, minutes=40))
+        work.item_complete(item=step(run, 4), user=logistics, at=t + timedelta(hours=5, minutes=20))
     # escalated and still open: nobody has reviewed it for five hours
     run = start(order, "SO-1003", "Order SO-1003 (waiting for review)", now - timedelta(hours=5))
     if run:
-        execution.escalation_sweep(now=now, fan_out=False)
+        work.escalation_sweep(now=now, fan_out=False)
     # with an exception: information missing, the customer must be called within 1 h
     run = start(order, "SO-1004", "Order SO-1004 (information missing)", now - timedelta(minutes=40))
     if run:
         review = step(run, 2)
-        execution.item_claim(item=review, user=sales, at=now - timedelta(minutes=30))
+        work.item_claim(item=review, user=sales, at=now - timedelta(minutes=30))
         plan = order.exception_plans.get(trigger_en="Order information missing")
-        execution.exception_report(
+        work.exception_report(
             item=review, user=sales, plan=plan, note="No phone number on the order.", at=now - timedelta(minutes=25)
         )
     # in progress and on time
     start(order, "SO-1005", "Order SO-1005", now - timedelta(minutes=20))
     run = start(complaint, "CMP-2001", "Complaint CMP-2001 (late delivery)", now - timedelta(hours=1), user=users["cs"])
     if run:
-        execution.item_complete(item=step(run, 1), user=users["cs"], at=now - timedelta(minutes=30))
+        work.item_complete(item=step(run, 1), user=users["cs"], at=now - timedelta(minutes=30))
 
 
 def demo_users():

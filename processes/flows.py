@@ -3,7 +3,7 @@
 The flow holds routing only. Each step is a human task (``perform_step``) whose index in the run's
 step list travels in ``task.data``; completing it hands the next index to the ``advance`` gate (in the
 gate task's data), which either creates the next step's task or ends the run. The work itself (who may claim, deadlines,
-escalation, metrics) lives on ``WorkItem`` rows, written by ``processes.services.execution`` in the
+escalation, metrics) lives on ``WorkItem`` rows, written by ``processes.services.work`` in the
 same transaction as the flow's state change. No per-task timers: a due time on the work item and one
 indexed sweep (DESIGN.md section 8).
 
@@ -73,7 +73,7 @@ class RunFlow(flow.Flow):
         return {"index": activation.task.data["next"]}
 
     def step_created(self, activation):
-        from .services.execution import step_task_created
+        from .services.work import step_task_created
 
         step_task_created(activation=activation)
 

@@ -7,21 +7,21 @@ from celery import shared_task
 
 @shared_task(name="processes.escalation_sweep")
 def escalation_sweep():
-    from .services.execution import escalation_sweep as sweep
+    from .services.work import escalation_sweep as sweep
 
     return sweep()
 
 
 @shared_task(name="processes.escalate_items", acks_late=True)
 def escalate_items(item_ids, now_iso):
-    from .services.execution import escalate_items as escalate
+    from .services.work import escalate_items as escalate
 
     return escalate(item_ids=item_ids, now=datetime.fromisoformat(now_iso))
 
 
 @shared_task(name="processes.notification_email", bind=True, max_retries=5, default_retry_delay=60)
 def notification_email(self, notification_id):
-    from .services.execution import notification_email as send
+    from .services.work import notification_email as send
 
     try:
         return send(notification_id=notification_id)
@@ -32,7 +32,7 @@ def notification_email(self, notification_id):
 @shared_task(name="processes.notification_emails", bind=True, max_retries=5, default_retry_delay=60)
 def notification_emails(self, notification_ids):
     """The e-mails of one escalation chunk; a retry sends only those not sent yet."""
-    from .services.execution import notification_emails as send
+    from .services.work import notification_emails as send
 
     try:
         return send(notification_ids=notification_ids)
@@ -42,7 +42,7 @@ def notification_emails(self, notification_ids):
 
 @shared_task(name="processes.notifications_resend")
 def notifications_resend():
-    from .services.execution import notifications_resend as resend
+    from .services.work import notifications_resend as resend
 
     return resend()
 

@@ -16,7 +16,7 @@ from processes.api.permissions import RolePermission
 from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
-from processes.services import execution
+from processes.services import work
 
 from .. import selectors_rollout as selectors
 from ..choices import Cadence, Tier
@@ -275,7 +275,7 @@ class MilestoneViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             services.milestone_complete(milestone=milestone, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
 
@@ -575,6 +575,6 @@ class MonitoringReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         serializer.is_valid(raise_exception=True)
         try:
             services.review_close(review=review, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(MonitoringReviewSerializer(self.get_queryset().get(pk=review.pk)).data)

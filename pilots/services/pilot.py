@@ -20,7 +20,7 @@ from processes import selectors as process_selectors
 from processes.choices import TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.selectors.calendar import deadline
-from processes.services import execution, standards
+from processes.services import standards, work
 
 from .. import selectors
 from ..choices import FeedbackStatus, PilotStatus, QuestionKind
@@ -44,14 +44,9 @@ DEFAULT_QUESTIONS = [
 ]
 
 
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
-
-
 def _save(obj, user, **kwargs):
     obj.full_clean(**kwargs)
-    _audit(obj, user).save()
+    work.audit(obj, user).save()
     return obj
 
 
@@ -282,7 +277,7 @@ def pilot_start(*, pilot: Pilot, user) -> Pilot:
         raise ValidationError(_("Only a planned pilot can start."))
     standards.version_pilot(version=pilot.version, user=user)
     pilot.status = PilotStatus.RUNNING
-    _audit(pilot, user).save()
+    work.audit(pilot, user).save()
     return pilot
 
 
@@ -298,7 +293,7 @@ def pilot_close(*, pilot: Pilot, user, conclusion: str = "") -> Pilot:
     pilot.conclusion = conclusion.strip()
     if pilot.ends_on > timezone.localdate():
         pilot.ends_on = max(pilot.starts_on, timezone.localdate())  # no more runs are attributed from now on
-    _audit(pilot, user).save()
+    work.audit(pilot, user).save()
     return pilot
 
 
@@ -377,7 +372,7 @@ def standup_save(
         standup.draft_version = draft
     try:
         with transaction.atomic():
-            _audit(standup, user).save()
+            work.audit(standup, user).save()
     except IntegrityError:
         raise ValidationError({"held_on": _("A stand-up is already recorded for this day.")}) from None
     standup.attendees.set(attendees)
@@ -439,8 +434,8 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
         item.status = FeedbackStatus.REJECTED
         return _save(item, user)
     pilot = item.pilot
-    levels = execution.escalation_levels(pilot.version) or None
-    item.work_item = execution.work_item_open(
+    levels = work.escalation_levels(pilot.version) or None
+    item.work_item = work.work_item_open(
         kind=WorkKind.FEEDBACK,
         department_id=item.responsible_department_id,
         role=process_selectors.department_main_role(item.responsible_department_id),
@@ -470,7 +465,7 @@ def on_work_finished(*, item, user, at, note) -> None:
     feedback.status = FeedbackStatus.RESOLVED
     feedback.resolution = note.strip()
     feedback.resolved_by, feedback.resolved_at = user, at
-    _audit(feedback, user).save()
+    work.audit(feedback, user).save()
 
 
 # Surveys and customer interviews
@@ -496,7 +491,7 @@ def survey_create(*, pilot: Pilot, user, title_en: str, title_zh: str = "", ques
 def survey_close(*, survey: Survey, user) -> Survey:
     _require_manage(user, survey.pilot)
     survey.is_open = False
-    _audit(survey, user).save(update_fields=["is_open", "updated_at"])
+    work.audit(survey, user).save(update_fields=["is_open", "updated_at"])
     return survey
 
 

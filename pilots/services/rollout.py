@@ -23,7 +23,7 @@ from processes.choices import Role, TimeUnit, VersionStatus, WorkKind, WorkStatu
 from processes.constants import MANAGE_PROJECT
 from processes.models.work import OPEN_STATUSES
 from processes.selectors import calendar
-from processes.services import execution
+from processes.services import work
 
 from .. import selectors_rollout as selectors
 from ..choices import Cadence, MilestoneStatus, PlanStatus
@@ -34,14 +34,9 @@ ROLLABLE = (VersionStatus.APPROVED, VersionStatus.PILOTING, VersionStatus.PUBLIS
 REVIEW_DAYS = {Cadence.DAILY: 1, Cadence.WEEKLY: 2}
 
 
-def _audit(obj, user):
-    obj._history_user = user
-    return obj
-
-
 def _save(obj, user, **kwargs):
     obj.full_clean(**kwargs)
-    _audit(obj, user).save()
+    work.audit(obj, user).save()
     return obj
 
 
@@ -51,10 +46,6 @@ def _require(user, plan_or_department_id):
         department_id = selectors.plan_department_id(plan_or_department_id)
     if not access.can(user, MANAGE_PROJECT, department_id):
         raise PermissionDenied(_("Your role or department does not allow changing this rollout plan."))
-
-
-def _now(at=None) -> datetime:
-    return at or timezone.now()
 
 
 def _end_of(day: date) -> datetime:
@@ -189,7 +180,7 @@ def plan_update(*, plan: RolloutPlan, user, **fields) -> RolloutPlan:
     _save(plan, user)
     if new_owner:  # the open reviews move to the new owner's inbox
         for review in plan.reviews.filter(closed_at__isnull=True, work_item__status__in=OPEN_STATUSES):
-            execution.work_item_cancel(item=review.work_item, user=user)
+            work.work_item_cancel(item=review.work_item, user=user)
             _open_review_work(plan, review, user, timezone.now())
     return plan
 
@@ -205,7 +196,7 @@ def _milestone_url(milestone: Milestone) -> str:
 def _open_milestone_work(milestone: Milestone, user, at) -> None:
     plan = milestone.plan
     owner = milestone.owner
-    item = execution.work_item_open(
+    item = work.work_item_open(
         kind=WorkKind.MILESTONE,
         department_id=owner.department_id or selectors.plan_department_id(plan),
         title_en=f"{milestone.title_en} — {plan.name_en}",
@@ -270,7 +261,7 @@ def milestone_save(
     """Add a milestone at the end of the timetable, or change one; its work is in the owner's inbox,
     due at the close of business on its due date. A new owner or due date replaces that work."""
     _require(user, plan)
-    at = _now(at)
+    at = work.now(at)
     RolloutPlan.objects.select_for_update().filter(pk=plan.pk).first()
     if milestone is not None:
         milestone = Milestone.objects.select_for_update().get(pk=milestone.pk, plan=plan)
@@ -302,7 +293,7 @@ def milestone_save(
     after = (milestone.owner_id, milestone.due_on, milestone.title_en, milestone.title_zh)
     if before != after:
         if milestone.work_item_id and milestone.work_item.is_open:
-            execution.work_item_cancel(item=milestone.work_item, user=user, at=at)
+            work.work_item_cancel(item=milestone.work_item, user=user, at=at)
         _open_milestone_work(milestone, user, at)
     return milestone
 
@@ -326,9 +317,9 @@ def milestone_move(*, milestone: Milestone, user, direction: str) -> Milestone:
     # through a free position, as (plan, position) is unique
     Milestone.objects.filter(pk=milestone.pk).update(position=0)
     other.position = mine
-    _audit(other, user).save(update_fields=["position", "updated_at"])
+    work.audit(other, user).save(update_fields=["position", "updated_at"])
     milestone.position = theirs
-    _audit(milestone, user).save(update_fields=["position", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["position", "updated_at"])
     return milestone
 
 
@@ -348,7 +339,7 @@ def milestone_reorder(*, plan: RolloutPlan, user, order: list[int]) -> list[Mile
     for position, pk in enumerate(order, start=1):
         milestone = rows[pk]
         milestone.position = position
-        _audit(milestone, user).save(update_fields=["position", "updated_at"])
+        work.audit(milestone, user).save(update_fields=["position", "updated_at"])
         result.append(milestone)
     return result
 
@@ -362,7 +353,7 @@ def milestone_start(*, milestone: Milestone, user) -> Milestone:
     if milestone.status != MilestoneStatus.PLANNED:
         raise ValidationError(_("Only a planned milestone can start."))
     milestone.status = MilestoneStatus.IN_PROGRESS
-    _audit(milestone, user).save(update_fields=["status", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "updated_at"])
     return milestone
 
 
@@ -370,7 +361,7 @@ def milestone_complete(*, milestone: Milestone, user, note: str = "", at=None) -
     """Complete the milestone's work (only its owner can): the same path as completing it in the inbox."""
     if milestone.work_item_id is None:
         raise ValidationError(_("This milestone has no work to complete."))
-    execution.item_complete(item=milestone.work_item, user=user, note=note, at=at)
+    work.item_complete(item=milestone.work_item, user=user, note=note, at=at)
     milestone.refresh_from_db()
     return milestone
 
@@ -382,9 +373,9 @@ def milestone_cancel(*, milestone: Milestone, user, at=None) -> Milestone:
     if milestone.status in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED):
         raise ValidationError(_("A milestone that is done or cancelled cannot change."))
     milestone.status = MilestoneStatus.CANCELLED
-    _audit(milestone, user).save(update_fields=["status", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "updated_at"])
     if milestone.work_item_id and milestone.work_item.is_open:
-        execution.work_item_cancel(item=milestone.work_item, user=user, at=at)
+        work.work_item_cancel(item=milestone.work_item, user=user, at=at)
     return milestone
 
 
@@ -397,7 +388,7 @@ def _milestone_done(milestone: Milestone, user, at, note: str) -> None:
     milestone.done_at = at
     if note.strip():
         milestone.note = "\n".join(filter(None, [milestone.note, note.strip()]))
-    _audit(milestone, user).save(update_fields=["status", "done_at", "note", "updated_at"])
+    work.audit(milestone, user).save(update_fields=["status", "done_at", "note", "updated_at"])
     if milestone.switches_department_id:
         department_switch_record(
             plan=milestone.plan,
@@ -431,7 +422,7 @@ def department_switch_record(
         return plan.switches.get(department=department)
     if plan.status == PlanStatus.PLANNED:
         plan.status = PlanStatus.ACTIVE
-        _audit(plan, user).save(update_fields=["status", "updated_at"])
+        work.audit(plan, user).save(update_fields=["status", "updated_at"])
     return switch
 
 
@@ -502,7 +493,7 @@ def attendance_invite(
     """Invite people to a session: the ones listed, and (with ``department``) every active person of
     that department in ``tier`` (the session's tier by default). Returns how many were new."""
     _require(user, session.plan)
-    at = _now(at)
+    at = work.now(at)
     departments = rollout_departments(session.plan.version, session.plan)
     _check_people("people", people, departments, session.plan.version)
     if department is not None and department.pk not in departments:
@@ -559,7 +550,7 @@ def attendance_mark(*, session: TrainingSession, user, marks: dict[int, tuple[bo
         if (row.attended, row.completed) == (attended, completed):
             continue
         row.attended, row.completed = attended, completed
-        _audit(row, user).save(update_fields=["attended", "completed", "updated_at"])
+        work.audit(row, user).save(update_fields=["attended", "completed", "updated_at"])
         changed += 1
     return changed
 
@@ -570,7 +561,7 @@ def attendance_remove(*, attendance: Attendance, user) -> None:
     _require(user, attendance.session.plan)
     if attendance.attended:
         raise ValidationError(_("%(name)s attended: the record stays.") % {"name": attendance.user.display_name})
-    _audit(attendance, user).delete()
+    work.audit(attendance, user).delete()
 
 
 # Monitoring reviews
@@ -589,7 +580,7 @@ def reviews_create_due(*, now: datetime | None = None) -> int:
     young, then weekly) as a task in the plan owner's inbox. Exactly once per period: the plan row is
     locked and (plan, cadence, period start) is unique, so a second or concurrent run creates nothing.
     Returns how many reviews were created."""
-    now = _now(now)
+    now = work.now(now)
     today = timezone.localdate(now)
     made = 0
     plans = RolloutPlan.objects.exclude(status=PlanStatus.DONE).filter(starts_on__lt=today).values_list("pk", flat=True)
@@ -628,7 +619,7 @@ def _review_create(plan: RolloutPlan, period, now: datetime) -> MonitoringReview
 def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: datetime) -> MonitoringReview:
     period = selectors.Period(review.cadence, review.period_start, review.period_end)
     title_en, title_zh = _review_titles(plan, period)
-    item = execution.work_item_open(
+    item = work.work_item_open(
         kind=WorkKind.REVIEW,
         department_id=selectors.plan_department_id(plan),
         title_en=title_en,
@@ -642,7 +633,7 @@ def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: da
         at=now,
     )
     review.work_item = item
-    _audit(review, user).save(update_fields=["work_item", "updated_at"])
+    work.audit(review, user).save(update_fields=["work_item", "updated_at"])
     return review
 
 
@@ -653,13 +644,13 @@ def review_close(*, review: MonitoringReview, user, conclusions: str, at=None) -
             if user.pk != review.plan.owner_id:
                 _require(user, review.plan)
             review = MonitoringReview.objects.select_for_update().get(pk=review.pk)
-            _review_close(review, user, _now(at), conclusions)
+            _review_close(review, user, work.now(at), conclusions)
         return review
     if review.work_item.status == WorkStatus.CANCELLED:
         raise ValidationError(_("This review was withdrawn."))
     if not conclusions.strip():
         raise ValidationError({"conclusions": [_("Write the review's conclusions.")]})
-    execution.item_complete(item=review.work_item, user=user, note=conclusions, at=at)
+    work.item_complete(item=review.work_item, user=user, note=conclusions, at=at)
     review.refresh_from_db()
     return review
 
@@ -671,4 +662,4 @@ def _review_close(review: MonitoringReview, user, at, conclusions: str) -> None:
         raise ValidationError({"note": [_("Write the review's conclusions.")]})
     review.conclusions = conclusions.strip()
     review.closed_at = at
-    _audit(review, user).save(update_fields=["conclusions", "closed_at", "updated_at"])
+    work.audit(review, user).save(update_fields=["conclusions", "closed_at", "updated_at"])

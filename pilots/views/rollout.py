@@ -21,7 +21,7 @@ from django.views import View
 from processes import access
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department
-from processes.services import execution
+from processes.services import work
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
 from .. import forms_rollout as forms
@@ -118,7 +118,7 @@ def _plan_context(request, plan, *, milestone_form=None, edited=None, session_fo
             m.form = edited
         elif m.editable:
             m.form = forms.MilestoneForm(instance=m, prefix=f"m{m.pk}", user=user)
-        m.can_complete = m.work_item_id is not None and execution.can_complete(user, m.work_item)
+        m.can_complete = m.work_item_id is not None and work.can_complete(user, m.work_item)
         m.can_start = m.status == MilestoneStatus.PLANNED and (m.owner_id == user.pk or manage)
     if milestone_form is None:
         initial = {"owner": user.pk}
@@ -232,7 +232,7 @@ class PlanDetailView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Milestone cancelled; its work left the owner's inbox."))
             else:
                 raise Http404
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
             _flash(request, exc)
@@ -403,9 +403,7 @@ class MonitoringView(CapabilityRequiredMixin, View):
         for row in rows:
             item = row.review.work_item if row.review else None
             row.form_open = False
-            row.can_close = (
-                item is not None and row.review.closed_at is None and execution.can_complete(request.user, item)
-            )
+            row.can_close = item is not None and row.review.closed_at is None and work.can_complete(request.user, item)
             if row.can_close:
                 bound = closing if closing is not None and closing[0] == row.review.pk else None
                 row.form = bound[1] if bound else forms.ReviewCloseForm(prefix=f"r{row.review.pk}")
@@ -431,7 +429,7 @@ class MonitoringView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 services.review_close(review=review, user=request.user, conclusions=form.cleaned_data["conclusions"])
-            except execution.Conflict as exc:
+            except work.Conflict as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 _form_errors(form, exc)

@@ -16,7 +16,7 @@ from ..choices import RunSource, WorkKind, WorkStatus
 from ..constants import VIEW
 from ..models import ApiToken, WorkItem
 from ..services import events as service
-from ..services.execution import Conflict
+from ..services.work import Conflict
 from .permissions import RolePermission
 
 

@@ -15,7 +15,7 @@ from ..models import (
     ProjectNote,
     TeamMember,
 )
-from ..services import execution, projects
+from ..services import projects, work
 from .permissions import RolePermission
 from .references import ScopedReferences
 
@@ -106,7 +106,7 @@ class ProjectViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             projects.phase_submit(project=project, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
 
@@ -118,7 +118,7 @@ class ProjectViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             projects.gate_decide(project=project, user=request.user, **serializer.validated_data)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
         return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
 

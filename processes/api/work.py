@@ -17,7 +17,7 @@ from .. import access, selectors
 from ..choices import VersionStatus
 from ..constants import VIEW
 from ..models import Department, Escalation, ExceptionPlan, Notification, Process, Run, StandardVersion, WorkItem
-from ..services import execution
+from ..services import work
 from .permissions import RolePermission
 from .references import ScopedReferences
 
@@ -179,7 +179,7 @@ def _conflicts(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             raise ConflictError(str(exc)) from None
 
     return wrapper
@@ -211,7 +211,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         version = data["version"]
         if not access.can(request.user, VIEW, version.process.department_id):
             raise serializers.ValidationError({"version": ["Invalid pk - object does not exist."]})
-        run, created = execution.run_start(
+        run, created = work.run_start(
             version=version,
             user=request.user,
             department=data.get("department"),
@@ -223,7 +223,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-# what WorkItemViewSet's commands read before the service locks and reads the item (execution.can_see,
+# what WorkItemViewSet's commands read before the service locks and reads the item (work.can_see,
 # report's checks; with the task's id the service knows whether the item is in a flow)
 COMMAND_FIELDS = ("id", "department_id", "assignee_id", "automatic", "flow_task_id")
 
@@ -248,7 +248,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             # locks and reads the whole row (docs/benchmarks.md, "REST completions under load
             # (performance issue)").
             qs = qs.only(*COMMAND_FIELDS)
-        visible = execution.visible_to(self.request.user)
+        visible = work.visible_to(self.request.user)
         if visible is not None:
             qs = qs.filter(visible.q)
         return qs.order_by("id")
@@ -265,7 +265,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             item = service(
                 item=WorkItem.from_db(None, ["id"], [pk]),
                 user=self.request.user,
-                visible=execution.visible_to(self.request.user),
+                visible=work.visible_to(self.request.user),
                 **kwargs,
             )
         except WorkItem.DoesNotExist:
@@ -282,7 +282,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return obj.department_id
 
     def check_object_permissions(self, request, obj):
-        if not execution.can_see(request.user, obj):
+        if not work.can_see(request.user, obj):
             raise PermissionDenied
 
     def _done(self, item):
@@ -293,13 +293,13 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @_conflicts
     def claim(self, request, pk=None):
-        return self._command(execution.item_claim)
+        return self._command(work.item_claim)
 
     @extend_schema(request=None, responses=WorkItemSerializer)
     @action(detail=True, methods=["post"])
     @_conflicts
     def release(self, request, pk=None):
-        return self._command(execution.item_release)
+        return self._command(work.item_release)
 
     @extend_schema(request=CompleteSerializer, responses=WorkItemSerializer)
     @action(detail=True, methods=["post"])
@@ -307,14 +307,14 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def complete(self, request, pk=None):
         serializer = CompleteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        return self._command(execution.item_complete, **serializer.validated_data)
+        return self._command(work.item_complete, **serializer.validated_data)
 
     @extend_schema(request=None, responses=WorkItemSerializer)
     @action(detail=True, methods=["post"])
     @_conflicts
     def report(self, request, pk=None):
         """An automatic step happened in the calling system."""
-        return self._done(execution.item_report_done(item=self.get_object(), user=request.user))
+        return self._done(work.item_report_done(item=self.get_object(), user=request.user))
 
     @extend_schema(request=ReassignSerializer, responses=WorkItemSerializer)
     @action(detail=True, methods=["post"])
@@ -322,7 +322,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def reassign(self, request, pk=None):
         serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        item = execution.item_reassign(
+        item = work.item_reassign(
             item=self.get_object(), user=request.user, to_user=serializer.validated_data["to_user"]
         )
         return self._done(item)
@@ -333,7 +333,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def exception(self, request, pk=None):
         serializer = ExceptionReportSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        follow_up = execution.exception_report(item=self.get_object(), user=request.user, **serializer.validated_data)
+        follow_up = work.exception_report(item=self.get_object(), user=request.user, **serializer.validated_data)
         return Response(WorkItemSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
 
@@ -375,5 +375,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def mark_read(self, request):
         serializer = MarkReadSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        count = execution.notifications_mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
+        count = work.notifications_mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
         return Response({"marked": count})

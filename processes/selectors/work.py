@@ -9,7 +9,7 @@ from ..choices import Role, WorkStatus
 from ..models import Notification, Run, WorkItem
 from ..models.base import is_chinese
 from ..models.work import OPEN_STATUSES
-from ..services.execution import SUPERVISING_ROLES
+from ..services.work import SUPERVISING_ROLES
 from .base import with_changes
 
 INBOX_PAGE_SIZE = 500  # rows the inbox page shows, soonest deadline first

@@ -34,8 +34,8 @@ from ..choices import Role, RunSource, RunStatus, VersionStatus, WorkKind, WorkS
 from ..constants import VIEW
 from ..models import Department, Process, Run, StandardVersion, Step, User, WorkItem
 from ..selectors.calendar import deadline
-from .execution import Conflict, _seconds, _task_department
 from .integration_accounts import reporting_departments
+from .work import Conflict, seconds, task_department
 
 MAX_EVENTS = 10_000
 
@@ -318,7 +318,7 @@ def _department(step, run, tree) -> int:
     step's department; without a matching step, to the run's department."""
     if step is None:
         return run.department_id
-    return _task_department(step.department_id, run.department_id, tree)
+    return task_department(step.department_id, run.department_id, tree)
 
 
 def _recompute(run: Run, items: list[WorkItem]) -> None:
@@ -334,14 +334,14 @@ def _recompute(run: Run, items: list[WorkItem]) -> None:
         item.position = position
         item.created_at = available
         item.due_at = due
-        item.duration_seconds = _seconds(available, item.finished_at)
-        item.waiting_seconds = _seconds(available, item.started_at)
-        item.working_seconds = _seconds(item.started_at, item.finished_at)
+        item.duration_seconds = seconds(available, item.finished_at)
+        item.waiting_seconds = seconds(available, item.started_at)
+        item.working_seconds = seconds(item.started_at, item.finished_at)
         item.on_time = None if due is None else item.finished_at <= due
         previous_end = item.finished_at if previous_end is None else max(previous_end, item.finished_at)
     run.started_at = items[0].started_at
     run.finished_at = max(item.finished_at for item in items)
-    run.cycle_seconds = _seconds(run.started_at, run.finished_at)
+    run.cycle_seconds = seconds(run.started_at, run.finished_at)
     run.on_time = not any(item.on_time is False for item in items)
     run.status = RunStatus.DONE
 

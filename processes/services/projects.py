@@ -40,11 +40,25 @@ from ..models import (
     WorkItem,
 )
 from ..selectors.calendar import deadline
-from .execution import Conflict, _apply_completion, _audit, _clock, _guarded, _locked, _next_escalation, _now
+from .work import (
+    Conflict,
+    PolicyLevel,
+    apply_completion,
+    audit,
+    clock_at,
+    guarded,
+    locked,
+    next_escalation,
+    now,
+    policy_rows,
+)
 
 PHASES = list(phases.ORDER)  # the gates, in order (processes/phases.py defines the six phases)
 # project work escalates to the lead's supervisor at once, to the operations director a day later
-PROJECT_POLICY = [[1, EscalationTarget.SUPERVISOR, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR, "24"]]
+PROJECT_POLICY = (
+    PolicyLevel(1, EscalationTarget.SUPERVISOR, Decimal("0")),
+    PolicyLevel(2, EscalationTarget.OPERATIONS_DIRECTOR, Decimal("24")),
+)
 GATE_DAYS = 2
 
 
@@ -110,6 +124,17 @@ class Deliverable:
     detail: str = ""
 
 
+# What an upper app adds to a phase's checklist (metrics: the iteration phase's effect evaluation), so
+# this module imports no app above processes: ``deliverables_register(phase, fn)`` in the app's ready();
+# ``fn(project, processes)`` returns the phase's further deliverables.
+_PHASE_DELIVERABLES: dict[str, list] = {}
+
+
+def deliverables_register(phase: str, deliverables) -> None:
+    if deliverables not in _PHASE_DELIVERABLES.setdefault(phase, []):
+        _PHASE_DELIVERABLES[phase].append(deliverables)
+
+
 def phase_checklist(project: ImprovementProject, phase: str) -> list[Deliverable]:
     """What the phase must deliver before its gate can pass (``required``), and what helps."""
     processes = list(project.processes.all())
@@ -142,11 +167,8 @@ def phase_checklist(project: ImprovementProject, phase: str) -> list[Deliverable
         for process in processes:
             published = process.versions.filter(status=VersionStatus.PUBLISHED).exists()
             items.append(Deliverable(_("A published standard for %(process)s") % {"process": process}, published))
-    elif phase == ProjectPhase.ITERATION:
-        from metrics.models import Evaluation
-
-        evaluated = Evaluation.objects.filter(process__in=processes).exists()
-        items.append(Deliverable(gettext_lazy("An effect evaluation (template 4)"), evaluated))
+    for deliverables in _PHASE_DELIVERABLES.get(phase, ()):
+        items.extend(deliverables(project, processes))
     return items
 
 
@@ -192,15 +214,12 @@ def project_create(
         created_by=user,
     )
     project.full_clean()
-    _audit(project, user).save()
+    audit(project, user).save()
     project.processes.set(processes)
     for member, role in team:
         TeamMember.objects.get_or_create(project=project, user=member, role=role)
-    token = _clock.set(_now(at))
-    try:
+    with clock_at(now(at)):
         process = ProjectFlow.start.run(project_id=project.pk)
-    finally:
-        _clock.reset(token)
     ImprovementProject.objects.filter(pk=project.pk).update(flow_process=process)
     project.flow_process = process
     return project
@@ -216,7 +235,7 @@ def project_update(*, project, user, processes=None, **fields) -> ImprovementPro
     processes = list(project.processes.all() if processes is None else processes)
     _check_references(department=project.department, processes=processes, lead=project.lead)
     project.full_clean()
-    _audit(project, user).save()
+    audit(project, user).save()
     project.processes.set(processes)
     return project
 
@@ -233,8 +252,8 @@ def _work_item(*, project, kind, phase_index, at, title_en, title_zh, assignee=N
         role=role,
         created_at=at,
         due_at=due,
-        next_escalation_at=_next_escalation(due, PROJECT_POLICY, 0),
-        escalation_policy=PROJECT_POLICY,
+        next_escalation_at=next_escalation(due, PROJECT_POLICY, 0),
+        escalation_policy=policy_rows(PROJECT_POLICY),
     )
     if assignee is not None:
         item.assignee = assignee
@@ -248,7 +267,7 @@ def phase_work_created(*, activation) -> WorkItem:
     project = ImprovementProject.objects.get(pk=activation.process.data["project"])
     index = activation.task.data["phase"]
     phase = PHASES[index]
-    at = _now()
+    at = now()
     if project.phase != phase:
         ImprovementProject.objects.filter(pk=project.pk).update(phase=phase, updated_at=timezone.now())
     with _english():
@@ -284,7 +303,7 @@ def gate_created(*, activation) -> WorkItem:
         project=project,
         kind=WorkKind.GATE,
         phase_index=index,
-        at=_now(),
+        at=now(),
         title_en=f"{title_en} — {project.name_en}",
         title_zh=f"{title_zh} — {project.name_zh or project.name_en}",
         role=Role.MANAGER,
@@ -311,36 +330,32 @@ def open_work(project) -> WorkItem | None:
     return project.work_items.filter(status__in=[WorkStatus.OPEN, WorkStatus.CLAIMED]).order_by("id").first()
 
 
-@_guarded
+@guarded
 def phase_submit(*, project: ImprovementProject, user, note: str = "", at=None) -> WorkItem:
     """The lead hands the phase to its gate (the deliverables are checked at the gate)."""
-    at = _now(at)
+    at = now(at)
     item = open_work(project)
     if item is None or item.kind != WorkKind.PHASE:
         raise Conflict(_("The phase is already waiting for its gate."))
     if user.pk != project.lead_id and not access.can(user, MANAGE_PROJECT, project.department_id):
         raise PermissionDenied(_("Only the project lead hands a phase to its gate."))
-    token = _clock.set(at)
-    try:
-        with _locked(item) as (item, activation):
-            if item.assignee_id is None:
-                item.assignee = user
-            _apply_completion(item, item.assignee, at, None, note, True, [])
-            item.completed_by = user
-            item.save(update_fields=["completed_by", "updated_at"])
-            if activation.task.status == STATUS.NEW:
-                activation.assign(user)
-            activation.start(None)
-            activation.execute()
-    finally:
-        _clock.reset(token)
+    with clock_at(at), locked(item) as (item, activation):
+        if item.assignee_id is None:
+            item.assignee = user
+        apply_completion(item, item.assignee, at, None, note, True, [])
+        item.completed_by = user
+        item.save(update_fields=["completed_by", "updated_at"])
+        if activation.task.status == STATUS.NEW:
+            activation.assign(user)
+        activation.start(None)
+        activation.execute()
     return item
 
 
-@_guarded
+@guarded
 def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str = "", at=None) -> ImprovementProject:
     """A manager passes the gate (the phase's deliverables must be complete) or sends the phase back."""
-    at = _now(at)
+    at = now(at)
     item = open_work(project)
     if item is None or item.kind != WorkKind.GATE:
         raise Conflict(_("No gate is waiting for a decision."))
@@ -357,27 +372,23 @@ def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str =
             raise ValidationError([_("The gate cannot pass; missing: %(items)s.") % {"items": "; ".join(missing)}])
     elif not note.strip():
         raise ValidationError({"note": [_("Say what the phase still needs.")]})
-    token = _clock.set(at)
-    try:
-        with _locked(item) as (item, activation):
-            if item.assignee_id is None:
-                item.assignee = user
-                item.assigned_at = at
-            _apply_completion(item, user, at, None, note, True, [])
-            process = activation.process
-            process.data["approved"] = approve
-            process.data["phase"] = item.position - 1
-            process.save(update_fields=["data"])
-            if activation.task.status == STATUS.NEW:
-                activation.assign(user)
-            activation.start(None)
-            activation.execute()
-            if approve and item.position == len(PHASES):
-                ImprovementProject.objects.filter(pk=project.pk).update(
-                    phase=ProjectPhase.CLOSED, updated_at=timezone.now()
-                )
-    finally:
-        _clock.reset(token)
+    with clock_at(at), locked(item) as (item, activation):
+        if item.assignee_id is None:
+            item.assignee = user
+            item.assigned_at = at
+        apply_completion(item, user, at, None, note, True, [])
+        process = activation.process
+        process.data["approved"] = approve
+        process.data["phase"] = item.position - 1
+        process.save(update_fields=["data"])
+        if activation.task.status == STATUS.NEW:
+            activation.assign(user)
+        activation.start(None)
+        activation.execute()
+        if approve and item.position == len(PHASES):
+            ImprovementProject.objects.filter(pk=project.pk).update(
+                phase=ProjectPhase.CLOSED, updated_at=timezone.now()
+            )
     project.refresh_from_db()
     return project
 
@@ -388,7 +399,7 @@ def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str =
 
 def _save(obj, user):
     obj.full_clean()
-    _audit(obj, user).save()
+    audit(obj, user).save()
     return obj
 
 
@@ -452,7 +463,7 @@ def analysis_save(*, project, user, process, steps: list[dict], analysis=None, *
         except ValidationError as exc:
             errors[f"steps[{position}]"] = exc.messages
             continue
-        _audit(step, user).save()
+        audit(step, user).save()
     if errors:
         raise ValidationError(errors)
     return analysis
@@ -514,7 +525,7 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
         )
         try:
             with transaction.atomic():
-                _audit(row, user).save()
+                audit(row, user).save()
         except IntegrityError:
             return  # suggested by a concurrent request a moment ago
         made.append(row)

@@ -17,6 +17,7 @@ from ..choices import VersionStatus
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD
 from ..models import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
 from . import webhooks
+from .work import audit
 
 VERSION_FIELDS = [
     "change_note",
@@ -66,11 +67,6 @@ def _require(user, capability, department_id):
         raise PermissionDenied(_("Your role or department does not allow this."))
 
 
-def _audit(obj, user):
-    obj._history_user = user  # simple_history: who made this change, also outside a request
-    return obj
-
-
 # Processes
 # ------------------------------------------------------------------------------
 
@@ -80,7 +76,7 @@ def process_create(*, user, code: str, name_en: str, department, name_zh: str = 
     _require(user, AUTHOR_STANDARD, department.pk if department else None)
     process = Process(code=code, name_en=name_en, name_zh=name_zh, department=department, created_by=user, **fields)
     process.full_clean()
-    _audit(process, user).save()
+    audit(process, user).save()
     return process
 
 
@@ -93,7 +89,7 @@ def process_update(*, process: Process, user, **fields) -> Process:
     for name, value in fields.items():
         setattr(process, name, value)
     process.full_clean()
-    _audit(process, user).save()
+    audit(process, user).save()
     return process
 
 
@@ -135,7 +131,7 @@ def _new_version(*, process, user, based_on=None, **fields) -> StandardVersion:
     version.full_clean()
     try:
         with transaction.atomic():
-            _audit(version, user).save()
+            audit(version, user).save()
     except IntegrityError:
         raise ValidationError(_("Another version of this process was started at the same time.")) from None
     return version
@@ -148,15 +144,15 @@ def version_new_draft(*, version: StandardVersion, user, change_note: str = "") 
     fields = {name: getattr(version, name) for name in VERSION_FIELDS if name != "change_note"}
     draft = _new_version(process=version.process, user=user, based_on=version, change_note=change_note, **fields)
     for step in version.steps.all():
-        _audit(Step(version=draft, key=step.key, position=step.position, **_values(step, STEP_FIELDS)), user).save()
+        audit(Step(version=draft, key=step.key, position=step.position, **_values(step, STEP_FIELDS)), user).save()
     for target in version.targets.all():
         values = _values(target, TARGET_FIELDS)
-        _audit(StandardTarget(version=draft, position=target.position, **values), user).save()
+        audit(StandardTarget(version=draft, position=target.position, **values), user).save()
     for level in version.escalation_levels.all():
-        _audit(EscalationLevel(version=draft, **_values(level, LEVEL_FIELDS)), user).save()
+        audit(EscalationLevel(version=draft, **_values(level, LEVEL_FIELDS)), user).save()
     for plan in version.exception_plans.all():
         values = _values(plan, PLAN_FIELDS)
-        _audit(ExceptionPlan(version=draft, key=plan.key, position=plan.position, **values), user).save()
+        audit(ExceptionPlan(version=draft, key=plan.key, position=plan.position, **values), user).save()
     return draft
 
 
@@ -173,7 +169,7 @@ def _sync_rows(*, user, version, model, rows: list[dict], fields: list[str], key
     existing = {getattr(obj, key_field): obj for obj in model.objects.filter(version=version)} if key_field else {}
     if not key_field:
         for obj in model.objects.filter(version=version):
-            _audit(obj, user).delete()
+            audit(obj, user).delete()
     kept = set()
     errors = {}
     objects = []
@@ -211,13 +207,13 @@ def _sync_rows(*, user, version, model, rows: list[dict], fields: list[str], key
     if key_field:
         for key, obj in existing.items():
             if key not in kept:
-                _audit(obj, user).delete()
+                audit(obj, user).delete()
         offset = 100000
         for obj in objects:
             if obj.pk:
                 model.objects.filter(pk=obj.pk).update(**{order_field: getattr(obj, order_field) + offset})
     for obj in objects:
-        _audit(obj, user).save()
+        audit(obj, user).save()
     return {}
 
 
@@ -249,7 +245,7 @@ def version_save(
             raise ValidationError({name: _("This field cannot be changed here.")})
         setattr(version, name, value)
     version.full_clean()
-    _audit(version, user).save()
+    audit(version, user).save()
     all_errors = {}
     if escalation_levels is not None:
         levels = [row.get("level") for row in escalation_levels]
@@ -324,7 +320,7 @@ def version_submit(*, version: StandardVersion, user) -> StandardVersion:
     version.status = VersionStatus.SUBMITTED
     version.submitted_at = timezone.now()
     version.review_note = ""
-    _audit(version, user).save()
+    audit(version, user).save()
     return version
 
 
@@ -340,7 +336,7 @@ def version_approve(*, version: StandardVersion, user, note: str = "") -> Standa
     version.approved_by = user
     version.approved_at = timezone.now()
     version.review_note = note
-    _audit(version, user).save()
+    audit(version, user).save()
     return version
 
 
@@ -357,7 +353,7 @@ def version_reject(*, version: StandardVersion, user, note: str) -> StandardVers
     version.approved_by = None
     version.approved_at = None
     version.review_note = note
-    _audit(version, user).save()
+    audit(version, user).save()
     return version
 
 
@@ -377,7 +373,7 @@ def draft_for_change(*, version: StandardVersion, user, change_note: str) -> Sta
         )
     if change_note and change_note not in open_version.change_note:
         open_version.change_note = "\n".join(filter(None, [open_version.change_note, change_note]))
-        _audit(open_version, user).save(update_fields=["change_note", "updated_at"])
+        audit(open_version, user).save(update_fields=["change_note", "updated_at"])
     return open_version
 
 
@@ -393,7 +389,7 @@ def step_limit_change(*, version: StandardVersion, user, key: str, time_limit, t
         raise ValidationError({"step": _("This step is not in the draft any more.")})
     step.time_limit, step.time_unit = time_limit, time_unit
     step.full_clean()
-    _audit(step, user).save()
+    audit(step, user).save()
     return step
 
 
@@ -408,7 +404,7 @@ def version_pilot(*, version: StandardVersion, user) -> StandardVersion:
     if version.status != VersionStatus.APPROVED:
         raise ValidationError(_("Only an approved version can be piloted."))
     version.status = VersionStatus.PILOTING
-    _audit(version, user).save()
+    audit(version, user).save()
     return version
 
 
@@ -426,11 +422,11 @@ def version_publish(*, version: StandardVersion, user) -> StandardVersion:
         .exclude(pk=version.pk)
     ):
         current.status = VersionStatus.SUPERSEDED
-        _audit(current, user).save()
+        audit(current, user).save()
     version.status = VersionStatus.PUBLISHED
     version.published_by = user
     version.published_at = timezone.now()
-    _audit(version, user).save()
+    audit(version, user).save()
     webhooks.emit_standard_published(version=version)
     return version
 

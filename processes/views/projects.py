@@ -13,7 +13,7 @@ from ..constants import MANAGE_PROJECT, VIEW
 from ..forms import mapping as mapping_forms
 from ..forms import projects as project_forms
 from ..models import Bottleneck, ImprovementProject
-from ..services import execution, projects
+from ..services import projects, work
 from .base import CapabilityRequiredMixin, error_messages
 
 
@@ -176,7 +176,7 @@ class ProjectActionView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Saved."))
             else:
                 raise Http404
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             messages.error(request, str(exc))
         except (ValidationError, PermissionDenied) as exc:
             for message in error_messages(exc) if isinstance(exc, ValidationError) else [str(exc)]:

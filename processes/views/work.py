@@ -13,7 +13,7 @@ from ..choices import VersionStatus, WorkKind
 from ..constants import VIEW
 from ..forms.work import StartRunForm
 from ..models import ExceptionPlan, StandardVersion
-from ..services import execution
+from ..services import work
 from .base import CapabilityRequiredMixin, error_messages
 
 
@@ -47,27 +47,27 @@ class WorkItemView(CapabilityRequiredMixin, TemplateView):
             else []
         )
         candidates = []
-        if execution.can_reassign(user, item):
+        if work.can_reassign(user, item):
             scope = access.department_scope(user)
             people = get_user_model().objects.filter(is_active=True).select_related("department").order_by("username")
             if scope is not None:
                 people = people.filter(department__in=scope)
-            candidates = [p for p in people if execution.can_do_role(p, item.role, item.department_id)]
+            candidates = [p for p in people if work.can_do_role(p, item.role, item.department_id)]
         context.update(
             item=item,
             checks=item.step.checks if item.step_id else [],
             plans=plans,
-            can_claim=execution.can_claim(user, item),
-            can_complete=execution.can_complete(user, item),
+            can_claim=work.can_claim(user, item),
+            can_complete=work.can_complete(user, item),
             can_release=item.is_open
             and item.assignee_id is not None
-            and (item.assignee_id == user.pk or execution.can_reassign(user, item)),
-            can_reassign=execution.can_reassign(user, item),
+            and (item.assignee_id == user.pk or work.can_reassign(user, item)),
+            can_reassign=work.can_reassign(user, item),
             candidates=candidates,
             can_report=item.is_open
             and item.kind == WorkKind.STEP
             and bool(plans)
-            and (item.assignee_id == user.pk or execution.can_claim(user, item)),
+            and (item.assignee_id == user.pk or work.can_claim(user, item)),
             follow_ups=item.follow_ups.select_related("assignee", "department"),
             escalations=item.escalations.prefetch_related("recipients"),
             now=timezone.now(),
@@ -84,31 +84,29 @@ class WorkItemActionView(CapabilityRequiredMixin, View):
         target = redirect("work:item-detail", pk=item.pk)
         try:
             if action == "claim":
-                execution.item_claim(item=item, user=user)
+                work.item_claim(item=item, user=user)
                 messages.success(request, _("The work is yours now."))
             elif action == "release":
-                execution.item_release(item=item, user=user)
+                work.item_release(item=item, user=user)
                 messages.success(request, _("Released back to the queue."))
             elif action == "complete":
-                execution.item_complete(
+                work.item_complete(
                     item=item, user=user, checks=request.POST.getlist("checks"), note=request.POST.get("note", "")
                 )
                 messages.success(request, _("Done. The next step is in its owner's inbox."))
                 target = redirect("work:inbox")
             elif action == "reassign":
                 to_user = get_object_or_404(get_user_model(), pk=request.POST.get("to_user") or 0, is_active=True)
-                execution.item_reassign(item=item, user=user, to_user=to_user)
+                work.item_reassign(item=item, user=user, to_user=to_user)
                 messages.success(request, _("Reassigned to %(name)s.") % {"name": to_user.display_name})
             elif action == "exception":
                 plan = get_object_or_404(ExceptionPlan, pk=request.POST.get("plan") or 0)
-                follow_up = execution.exception_report(
-                    item=item, user=user, plan=plan, note=request.POST.get("note", "")
-                )
+                follow_up = work.exception_report(item=item, user=user, plan=plan, note=request.POST.get("note", ""))
                 messages.success(request, _("Exception reported; follow-up work was created."))
                 target = redirect("work:item-detail", pk=follow_up.pk)
             else:
                 raise Http404
-        except execution.Conflict as exc:
+        except work.Conflict as exc:
             messages.error(request, str(exc))
         except (ValidationError, PermissionDenied) as exc:
             for message in error_messages(exc) if isinstance(exc, ValidationError) else [str(exc)]:
@@ -164,7 +162,7 @@ class RunStartView(CapabilityRequiredMixin, View):
         form = StartRunForm(request.POST, user=request.user, versions=self.versions())
         if form.is_valid():
             try:
-                run, created = execution.run_start(
+                run, created = work.run_start(
                     version=form.cleaned_data["version"],
                     user=request.user,
                     department=form.cleaned_data["department"],
@@ -193,5 +191,5 @@ class NotificationListView(CapabilityRequiredMixin, TemplateView):
         return context
 
     def post(self, request):
-        execution.notifications_mark_read(user=request.user)
+        work.notifications_mark_read(user=request.user)
         return redirect("work:notifications")

@@ -5,7 +5,7 @@ import pytest
 
 from processes import demo
 from processes.models import StandardVersion
-from processes.services import execution
+from processes.services import work
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -21,15 +21,15 @@ def known_runs(org, users):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing")
     t0 = datetime(2026, 3, 10, 9, tzinfo=SHANGHAI)
-    run_a, _ = execution.run_start(version=version, user=users["sales"], at=t0)
+    run_a, _ = work.run_start(version=version, user=users["sales"], at=t0)
     review = run_a.items.get(position=2)
-    execution.item_claim(item=review, user=users["sales"], at=t0 + timedelta(minutes=30))
-    execution.item_complete(item=review, user=users["sales"], checks=review.step.checks, at=t0 + timedelta(minutes=90))
-    execution.item_complete(item=run_a.items.get(position=3), user=users["warehouse"], at=t0 + timedelta(minutes=120))
-    execution.item_complete(item=run_a.items.get(position=4), user=users["logistics"], at=t0 + timedelta(minutes=150))
-    run_b, _ = execution.run_start(version=version, user=users["sales"], at=t0)
+    work.item_claim(item=review, user=users["sales"], at=t0 + timedelta(minutes=30))
+    work.item_complete(item=review, user=users["sales"], checks=review.step.checks, at=t0 + timedelta(minutes=90))
+    work.item_complete(item=run_a.items.get(position=3), user=users["warehouse"], at=t0 + timedelta(minutes=120))
+    work.item_complete(item=run_a.items.get(position=4), user=users["logistics"], at=t0 + timedelta(minutes=150))
+    run_b, _ = work.run_start(version=version, user=users["sales"], at=t0)
     review_b = run_b.items.get(position=2)
-    execution.item_claim(item=review_b, user=users["sales"], at=t0 + timedelta(hours=2))
-    execution.item_complete(item=review_b, user=users["sales"], checks=[], at=t0 + timedelta(hours=3))
-    execution.escalation_sweep(now=t0 + timedelta(hours=3))  # review B is done; nothing open is overdue yet
+    work.item_claim(item=review_b, user=users["sales"], at=t0 + timedelta(hours=2))
+    work.item_complete(item=review_b, user=users["sales"], checks=[], at=t0 + timedelta(hours=3))
+    work.escalation_sweep(now=t0 + timedelta(hours=3))  # review B is done; nothing open is overdue yet
     return version, run_a, run_b

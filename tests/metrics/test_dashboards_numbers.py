@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pilots.services import pilot as pilots
 from processes import access, demo
 from processes.models import Department, StandardVersion
-from processes.services import execution, standards
+from processes.services import standards, work
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,12 +61,12 @@ def known(org, users):
     who = [users["sales"], users["warehouse"], users["logistics"]]
 
     def run(department, minutes):
-        run, _ = execution.run_start(version=current, user=users["sales"], department=department, at=T0)
+        run, _ = work.run_start(version=current, user=users["sales"], department=department, at=T0)
         t = T0
         for person, spent in zip(who, minutes, strict=True):
             item = run.items.get(kind="step", status__in=["open", "claimed"])
             t += timedelta(minutes=spent)
-            execution.item_complete(item=item, user=person, checks=item.step.checks, at=t)
+            work.item_complete(item=item, user=person, checks=item.step.checks, at=t)
         return run
 
     runs = {"P1": run(east, [60, 30, 30]), "P2": run(east, [120, 30, 90]), "C1": run(south, [150, 30, 20])}
@@ -162,9 +162,9 @@ def test_exports_neutralise_formula_looking_labels(known, client, users, departm
     evil = '=HYPERLINK("http://example.invalid","click")'
     Department.objects.filter(pk=departments["warehouse"].pk).update(name_en=evil)
     version = known["current"]
-    run, _ = execution.run_start(version=version, user=users["sales"], department=known["south"])
+    run, _ = work.run_start(version=version, user=users["sales"], department=known["south"])
     item = run.items.get(kind="step", position=2)
-    execution.item_complete(item=item, user=users["sales"])  # the stock step now waits in the warehouse
+    work.item_complete(item=item, user=users["sales"])  # the stock step now waits in the warehouse
     client.force_login(users["director"])
     rows = rows_of(client.get("/metrics/charts/overview/backlog.csv"))
     assert ["'" + evil, "1", "0"] in rows

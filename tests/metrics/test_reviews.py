@@ -11,7 +11,8 @@ from metrics import reviews
 from metrics.models import Review
 from processes import demo, selectors
 from processes.models import StandardVersion, WorkItem
-from processes.services import cases, execution, projects
+from processes.services import cases, projects
+from processes.services.work import item_complete
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,7 +103,7 @@ def test_review_actions_open_a_draft_or_tracked_work_and_closing_needs_conclusio
     assert work.kind == "action" and work.department == departments["it"]
     assert work.due_at == datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)
     assert work in selectors.inbox_list(user=users["it"])
-    execution.item_complete(item=work, user=users["it"], note="Stock check runs every 10 minutes.")
+    item_complete(item=work, user=users["it"], note="Stock check runs every 10 minutes.")
     tracked.refresh_from_db()
     assert tracked.status == "done" and tracked.resolution == "Stock check runs every 10 minutes."
 

@@ -15,7 +15,7 @@ from metrics.models import Evaluation, Indicator
 from opsflow import demo
 from pilots.models import PilotRun
 from processes.models import Process
-from processes.services import execution
+from processes.services import work
 
 pytestmark = pytest.mark.django_db
 
@@ -166,8 +166,8 @@ def test_every_step_of_a_run_knows_its_process(known_runs, users):
     version, run_a, run_b = known_runs
     item = run_b.items.get(position=3)
     plan = ExceptionPlan.objects.filter(version=version).first()
-    execution.item_claim(item=item, user=users["warehouse"])
-    follow_up = execution.exception_report(item=item, user=users["warehouse"], plan=plan, note="damaged")
+    work.item_claim(item=item, user=users["warehouse"])
+    follow_up = work.exception_report(item=item, user=users["warehouse"], plan=plan, note="damaged")
     assert follow_up.process_id == version.process_id
     steps = WorkItem.objects.filter(run__isnull=False)
     assert steps.count() == 8  # run a: 4 steps; run b: 3 so far; the follow-up

@@ -12,14 +12,15 @@ from pilots.models import FeedbackItem, PilotRun, SurveyResponse
 from pilots.services import pilot as pilots
 from processes import selectors as selectors_processes
 from processes.models import Escalation, Run, StandardVersion
-from processes.services import execution, standards
+from processes.services import standards
+from processes.services.work import escalation_sweep, item_complete, run_start
 from tests.pilots.world import END, START, T0
 
 pytestmark = pytest.mark.django_db
 
 
 def _start(trial, users, department, at, external_id, business_line=""):
-    run, _ = execution.run_start(
+    run, _ = run_start(
         version=trial["current"],
         user=users["manager"],
         department=department,
@@ -67,7 +68,7 @@ def test_the_version_on_trial_cannot_be_run_outside_the_pilot(running, trial, de
     trial["trial"].refresh_from_db()
     assert trial["trial"].status == "piloting"
     with pytest.raises(ValidationError) as error:
-        execution.run_start(version=trial["trial"], user=users["manager"], department=departments["sales"], at=T0)
+        run_start(version=trial["trial"], user=users["manager"], department=departments["sales"], at=T0)
     assert "pilot" in str(error.value)
 
 
@@ -168,18 +169,18 @@ def test_an_accepted_feedback_item_is_inbox_work_that_escalates_when_overdue(run
     assert work.due_at == T0 + timedelta(days=3)  # 3 working days from a Tuesday morning: Friday morning
     assert work in selectors_processes.inbox_list(user=users["it"])
 
-    assert execution.escalation_sweep(now=work.due_at - timedelta(minutes=1), fan_out=False) == 0
-    assert execution.escalation_sweep(now=work.due_at + timedelta(minutes=1), fan_out=False) == 1
-    assert execution.escalation_sweep(now=work.due_at + timedelta(minutes=2), fan_out=False) == 0
+    assert escalation_sweep(now=work.due_at - timedelta(minutes=1), fan_out=False) == 0
+    assert escalation_sweep(now=work.due_at + timedelta(minutes=1), fan_out=False) == 1
+    assert escalation_sweep(now=work.due_at + timedelta(minutes=2), fan_out=False) == 0
     escalation = Escalation.objects.get(work_item=work)
     # nobody took it: the IT department's head (the director) hears of it
     assert list(escalation.recipients.all()) == [users["director"]]
 
     with pytest.raises(ValidationError):
-        execution.item_complete(item=work, user=users["it"], note="  ")
+        item_complete(item=work, user=users["it"], note="  ")
     work.refresh_from_db()
     assert work.status == "open"
-    execution.item_complete(item=work, user=users["it"], note="ID numbers are now checked online.")
+    item_complete(item=work, user=users["it"], note="ID numbers are now checked online.")
     item.refresh_from_db()
     assert item.status == "resolved" and item.resolution == "ID numbers are now checked online."
     assert item.resolved_by == users["it"]
@@ -241,7 +242,7 @@ def _finish(run, users, minutes_per_step, at):
     for minutes in minutes_per_step:
         item = run.items.get(status__in=["open", "claimed"], kind="step")
         t = t + timedelta(minutes=minutes)
-        execution.item_complete(item=item, user=users["manager"], at=t)
+        item_complete(item=item, user=users["manager"], at=t)
     run.refresh_from_db()
     return run
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from processes import demo
 from processes.models import Escalation, WorkItem
-from processes.services import execution
+from processes.services import work
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_a_client_reports_an_automatic_step(api, users, standards, departments):
     client = api(users["it"])
     run = client.post("/api/v1/work/runs/", {"process": "order-processing"}, format="json").json()
     review = WorkItem.objects.get(run_id=run["id"], position=2)
-    execution.item_complete(item=review, user=users["sales"])
+    work.item_complete(item=review, user=users["sales"])
     stock = WorkItem.objects.get(run_id=run["id"], position=3)
     assert stock.automatic and stock not in list(WorkItem.objects.filter(assignee=users["warehouse"]))
     assert api(users["warehouse"]).post(f"/api/v1/work/items/{stock.pk}/complete/").status_code == 403
@@ -86,8 +86,8 @@ def test_escalations_and_notifications_are_readable(api, users, standards):
     from processes.models import StandardVersion
 
     version = StandardVersion.objects.get(process__code="order-processing")
-    execution.run_start(version=version, user=users["sales"], at=start)
-    execution.escalation_sweep()
+    work.run_start(version=version, user=users["sales"], at=start)
+    work.escalation_sweep()
     assert Escalation.objects.count() == 1
     escalations = api(users["manager"]).get("/api/v1/work/escalations/").json()["results"]
     assert [(e["level"], e["target"]) for e in escalations] == [(1, "supervisor")]

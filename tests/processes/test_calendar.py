@@ -15,7 +15,7 @@ from processes import demo
 from processes.choices import TimeUnit
 from processes.models import BusinessCalendar, CalendarDay, StandardVersion
 from processes.selectors import calendar
-from processes.services import execution
+from processes.services import work
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -318,10 +318,10 @@ def test_importholidays_from_a_file_loads_next_year(tmp_path):
 def test_a_run_step_due_in_working_hours_across_the_holiday(org, users):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="complaint-handling")
-    run, _ = execution.run_start(version=version, user=users["cs"], at=at(2025, 9, 30, 16))
+    run, _ = work.run_start(version=version, user=users["cs"], at=at(2025, 9, 30, 16))
     register = run.items.get(position=1)
     assert register.due_at == at(2025, 9, 30, 18)  # 2 h, wall-clock
-    execution.item_complete(item=register, user=users["cs"], at=at(2025, 9, 30, 17))
+    work.item_complete(item=register, user=users["cs"], at=at(2025, 9, 30, 17))
     forward = run.items.get(position=2)  # 4 working hours from 17:00 on the eve of the holiday
     assert forward.due_at == at(2025, 10, 9, 12)
 

@@ -10,7 +10,7 @@ from opsflow.fastpath import compiled
 from opsflow.fastpath.compiled import CompiledInsert, CompiledRead
 from processes import access, demo
 from processes.models import RunTask, StandardVersion, User, WorkItem
-from processes.services import execution
+from processes.services import work
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_compiled_read_equals_the_orm_for_every_shape_and_converts_values(users,
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
     for number in range(3):
-        execution.run_start(version=version, user=users["sales"], external_id=f"C-{number}")
+        work.run_start(version=version, user=users["sales"], external_id=f"C-{number}")
     first = WorkItem.objects.order_by("id").first().pk
     sales = users["sales"].department_id
     read = CompiledRead(_items)
@@ -58,16 +58,16 @@ def test_compiled_read_equals_the_orm_for_every_shape_and_converts_values(users,
 def test_locking_read_locks_and_reads_under_a_transaction(users, org):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"])
+    run, _ = work.run_start(version=version, user=users["sales"])
     review = run.items.get(position=2)
-    visible = execution.visible_to(users["sales"])
+    visible = work.visible_to(users["sales"])
     with transaction.atomic():
-        (locked,) = execution._LOCKING_READ_VISIBLE(review.pk, visible.departments, visible.user_id)
+        (locked,) = work.LOCKING_READ_VISIBLE(review.pk, visible.departments, visible.user_id)
     assert locked.pk == review.pk and locked.flow_task.process.data["steps"][1]["title_en"] == review.title_en
     assert "scheduled" in locked.flow_task.get_deferred_fields()  # what the flows never read is left out
-    other = execution.visible_to(users["cs"])
+    other = work.visible_to(users["cs"])
     with transaction.atomic():
-        assert execution._LOCKING_READ_VISIBLE(review.pk, other.departments, other.user_id) == []
+        assert work.LOCKING_READ_VISIBLE(review.pk, other.departments, other.user_id) == []
 
 
 def test_a_query_with_values_of_its_own_is_refused(org):
@@ -98,13 +98,13 @@ def _prepared_here():
 def test_hot_reads_are_prepared_once_per_connection_and_again_on_a_new_one(users, org, settings):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"])
+    run, _ = work.run_start(version=version, user=users["sales"])
     review = run.items.get(position=2)
-    visible = execution.visible_to(users["sales"])
+    visible = work.visible_to(users["sales"])
 
     def read():
         with transaction.atomic():
-            return [i.pk for i in execution._LOCKING_READ_VISIBLE(review.pk, visible.departments, visible.user_id)]
+            return [i.pk for i in work.LOCKING_READ_VISIBLE(review.pk, visible.departments, visible.user_id)]
 
     connection.close()
     assert read() == [review.pk] and read() == [review.pk]
@@ -131,7 +131,7 @@ def test_hot_reads_are_prepared_once_per_connection_and_again_on_a_new_one(users
 def test_compiled_insert_writes_what_bulk_create_writes(users, org):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"])
+    run, _ = work.run_start(version=version, user=users["sales"])
     items = list(run.items.order_by("position"))
     items[0].checks_passed = ["stock", "credit"]  # JSON, datetimes, booleans, empty and set foreign keys
     history = WorkItem.history.model
@@ -172,7 +172,7 @@ def test_compiled_read_takes_strings_as_values(users):
 def test_compiled_saves_write_read_back_and_keep_djangos_rules(users, org):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"])
+    run, _ = work.run_start(version=version, user=users["sales"])
     template = run.items.get(position=2)
     item = WorkItem(
         kind="exception", run=run, parent=template, department=template.department, role="ops_staff",
@@ -218,9 +218,9 @@ def test_compiled_saves_write_read_back_and_keep_djangos_rules(users, org):
 def test_viewflow_task_rows_of_a_run_are_written_by_compiled_saves(users, org):
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"])
+    run, _ = work.run_start(version=version, user=users["sales"])
     review = run.items.get(position=2)
-    execution.item_complete(item=review, user=users["sales"], checks=[], note="ok")
+    work.item_complete(item=review, user=users["sales"], checks=[], note="ok")
     review.refresh_from_db()
     finished = RunTask.objects.get(pk=review.flow_task_id)
     nxt = run.items.get(status="open", kind="step")

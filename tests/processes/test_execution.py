@@ -10,7 +10,7 @@ from django.db import connection
 
 from processes import demo
 from processes.models import Escalation, Notification, Run, StandardVersion, WorkItem
-from processes.services import execution
+from processes.services import work
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _open_item(run):
 
 
 def test_the_seed_order_process_end_to_end(standards, users, departments):
-    run, created = execution.run_start(version=standards["order"], user=users["sales"], external_id="SO-1", at=T0)
+    run, created = work.run_start(version=standards["order"], user=users["sales"], external_id="SO-1", at=T0)
     assert created and run.status == "active"
     first = run.items.get(position=1)
     assert first.automatic and first.status == "done"  # the online order itself is the trigger
@@ -43,8 +43,8 @@ def test_the_seed_order_process_end_to_end(standards, users, departments):
     assert review in execution_inbox(users["sales"])
     assert review not in execution_inbox(users["warehouse"])
 
-    execution.item_claim(item=review, user=users["sales"], at=T0 + timedelta(minutes=10))
-    execution.item_complete(
+    work.item_claim(item=review, user=users["sales"], at=T0 + timedelta(minutes=10))
+    work.item_complete(
         item=review,
         user=users["sales"],
         checks=["Identity checked", "Delivery address complete and consistent"],
@@ -61,9 +61,9 @@ def test_the_seed_order_process_end_to_end(standards, users, departments):
     stock = _open_item(run)
     assert stock.department.code == "warehouse" and stock.due_at == T0 + timedelta(minutes=70, hours=1)
     assert stock in execution_inbox(users["warehouse"])
-    execution.item_complete(item=stock, user=users["warehouse"], at=T0 + timedelta(hours=2))
+    work.item_complete(item=stock, user=users["warehouse"], at=T0 + timedelta(hours=2))
     handoff = _open_item(run)
-    execution.item_complete(item=handoff, user=users["logistics"], at=T0 + timedelta(hours=3))
+    work.item_complete(item=handoff, user=users["logistics"], at=T0 + timedelta(hours=3))
     run.refresh_from_db()
     assert run.status == "done" and run.finished_at == T0 + timedelta(hours=3)
     assert run.flow_process.status == "DONE"
@@ -82,8 +82,8 @@ def execution_inbox(user):
 
 
 def test_starting_twice_with_the_same_external_id_returns_the_same_run(standards, users):
-    first, created = execution.run_start(version=standards["order"], user=users["sales"], external_id="SO-2")
-    again, created_again = execution.run_start(version=standards["order"], user=users["sales"], external_id="SO-2")
+    first, created = work.run_start(version=standards["order"], user=users["sales"], external_id="SO-2")
+    again, created_again = work.run_start(version=standards["order"], user=users["sales"], external_id="SO-2")
     assert created and not created_again and first.pk == again.pk
     assert Run.objects.count() == 1
 
@@ -91,13 +91,13 @@ def test_starting_twice_with_the_same_external_id_returns_the_same_run(standards
 def test_overdue_review_escalates_to_the_sales_supervisor_exactly_once(
     standards, users, django_capture_on_commit_callbacks
 ):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
-    execution.item_claim(item=review, user=users["sales"], at=T0)
+    work.item_claim(item=review, user=users["sales"], at=T0)
     with django_capture_on_commit_callbacks(execute=True):
-        assert execution.escalation_sweep(now=T0 + timedelta(hours=1, minutes=59)) == 0
-        assert execution.escalation_sweep(now=T0 + timedelta(hours=2, minutes=1)) == 1
-        assert execution.escalation_sweep(now=T0 + timedelta(hours=2, minutes=2)) == 0
+        assert work.escalation_sweep(now=T0 + timedelta(hours=1, minutes=59)) == 0
+        assert work.escalation_sweep(now=T0 + timedelta(hours=2, minutes=1)) == 1
+        assert work.escalation_sweep(now=T0 + timedelta(hours=2, minutes=2)) == 0
     escalation = Escalation.objects.get()
     assert (escalation.work_item, escalation.level) == (review, 1)
     assert list(escalation.recipients.all()) == [users["manager"]]
@@ -105,53 +105,53 @@ def test_overdue_review_escalates_to_the_sales_supervisor_exactly_once(
     assert notification.user == users["manager"] and "Sales reviews the order" in notification.subject_en
     assert [m.to for m in mail.outbox] == [["manager@opsflow.example"]]
     # a retried e-mail task sends nothing again
-    assert execution.notification_email(notification_id=notification.pk) is False
+    assert work.notification_email(notification_id=notification.pk) is False
     assert len(mail.outbox) == 1
     review.refresh_from_db()
     assert review.escalation_level == 1 and review.next_escalation_at is None
 
 
 def test_second_level_fires_after_its_further_period_and_only_then(standards, users):
-    run, _ = execution.run_start(version=standards["complaint"], user=users["cs"], at=T0)
+    run, _ = work.run_start(version=standards["complaint"], user=users["cs"], at=T0)
     register = _open_item(run)
-    execution.item_claim(item=register, user=users["cs"], at=T0)
+    work.item_claim(item=register, user=users["cs"], at=T0)
     due = register.due_at
     assert due == T0 + timedelta(hours=2)
-    assert execution.escalation_sweep(now=due + timedelta(minutes=1)) == 1
-    assert execution.escalation_sweep(now=due + timedelta(hours=7, minutes=59)) == 0
+    assert work.escalation_sweep(now=due + timedelta(minutes=1)) == 1
+    assert work.escalation_sweep(now=due + timedelta(hours=7, minutes=59)) == 0
     assert Escalation.objects.filter(level=2).count() == 0
-    assert execution.escalation_sweep(now=due + timedelta(hours=8)) == 1
+    assert work.escalation_sweep(now=due + timedelta(hours=8)) == 1
     levels = {e.level: [u.username for u in e.recipients.all()] for e in Escalation.objects.all()}
     assert levels == {1: ["director"], 2: ["director"]}  # cs's supervisor is the director
-    assert execution.escalation_sweep(now=due + timedelta(days=3)) == 0
+    assert work.escalation_sweep(now=due + timedelta(days=3)) == 0
 
 
 def test_completing_or_reassigning_stops_the_chain(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
-    execution.item_reassign(item=review, user=users["manager"], to_user=users["sales"], at=T0 + timedelta(hours=1))
-    assert execution.escalation_sweep(now=T0 + timedelta(hours=5)) == 0
+    work.item_reassign(item=review, user=users["manager"], to_user=users["sales"], at=T0 + timedelta(hours=1))
+    assert work.escalation_sweep(now=T0 + timedelta(hours=5)) == 0
     assert Notification.objects.filter(kind="assigned", user=users["sales"]).count() == 1
-    run2, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run2, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review2 = _open_item(run2)
-    execution.item_complete(item=review2, user=users["sales"], at=T0 + timedelta(hours=3))  # late, but done
-    assert execution.escalation_sweep(now=T0 + timedelta(hours=5)) == 1  # only run2's next step, not review2
+    work.item_complete(item=review2, user=users["sales"], at=T0 + timedelta(hours=3))  # late, but done
+    assert work.escalation_sweep(now=T0 + timedelta(hours=5)) == 1  # only run2's next step, not review2
     assert not Escalation.objects.filter(work_item=review2).exists()
 
 
 def test_unclaimed_overdue_work_escalates_to_the_department_head(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
-    execution.escalation_sweep(now=T0 + timedelta(hours=3))
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
+    work.escalation_sweep(now=T0 + timedelta(hours=3))
     assert [u.username for u in Escalation.objects.get().recipients.all()] == ["manager"]
 
 
 def test_user_of_another_department_can_neither_see_nor_complete(standards, users, client):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
     with pytest.raises(PermissionDenied):
-        execution.item_complete(item=review, user=users["cs"])
+        work.item_complete(item=review, user=users["cs"])
     with pytest.raises(PermissionDenied):
-        execution.item_claim(item=review, user=users["warehouse"])
+        work.item_claim(item=review, user=users["warehouse"])
     client.force_login(users["cs"])
     assert client.get(f"/work/items/{review.pk}/").status_code == 404
     assert client.post(f"/work/items/{review.pk}/complete/").status_code == 404
@@ -160,46 +160,46 @@ def test_user_of_another_department_can_neither_see_nor_complete(standards, user
 
 
 def test_second_completion_is_a_conflict(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
     stale = WorkItem.objects.get(pk=review.pk)
-    execution.item_complete(item=review, user=users["sales"])
-    with pytest.raises(execution.Conflict):
-        execution.item_complete(item=stale, user=users["manager"])
+    work.item_complete(item=review, user=users["sales"])
+    with pytest.raises(work.Conflict):
+        work.item_complete(item=stale, user=users["manager"])
     assert run.items.filter(position=3).count() == 1  # no duplicate next step
 
 
 def test_exception_follow_up_escalates_on_its_own_deadline(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
-    execution.item_claim(item=review, user=users["sales"], at=T0)
+    work.item_claim(item=review, user=users["sales"], at=T0)
     plan = standards["order"].exception_plans.get(trigger_en="Order information missing")
-    follow_up = execution.exception_report(item=review, user=users["sales"], plan=plan, note="no phone", at=T0)
+    follow_up = work.exception_report(item=review, user=users["sales"], plan=plan, note="no phone", at=T0)
     assert follow_up.due_at == T0 + timedelta(hours=1) and follow_up.assignee == users["sales"]
     assert follow_up in execution_inbox(users["sales"])
-    assert execution.escalation_sweep(now=T0 + timedelta(hours=1, minutes=1)) == 1
+    assert work.escalation_sweep(now=T0 + timedelta(hours=1, minutes=1)) == 1
     assert Escalation.objects.get().work_item == follow_up
-    execution.item_complete(item=review, user=users["sales"], at=T0 + timedelta(minutes=90))
-    execution.item_complete(item=follow_up, user=users["sales"], at=T0 + timedelta(minutes=95))
-    assert execution.escalation_sweep(now=T0 + timedelta(hours=2, minutes=1)) == 0
+    work.item_complete(item=review, user=users["sales"], at=T0 + timedelta(minutes=90))
+    work.item_complete(item=follow_up, user=users["sales"], at=T0 + timedelta(minutes=95))
+    assert work.escalation_sweep(now=T0 + timedelta(hours=2, minutes=1)) == 0
 
 
 def test_run_is_done_only_when_follow_ups_are_closed(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
     plan = standards["order"].exception_plans.first()
-    follow_up = execution.exception_report(item=review, user=users["sales"], plan=plan, at=T0)
+    follow_up = work.exception_report(item=review, user=users["sales"], plan=plan, at=T0)
     for _ in range(3):
-        execution.item_complete(item=_open_item(run), user=users["admin"])
+        work.item_complete(item=_open_item(run), user=users["admin"])
     run.refresh_from_db()
     assert run.status == "active"
-    execution.item_complete(item=follow_up, user=users["sales"])
+    work.item_complete(item=follow_up, user=users["sales"])
     run.refresh_from_db()
     assert run.status == "done"
 
 
 def test_sweep_command_runs_the_same_sweep(standards, users, capsys):
-    run, _ = execution.run_start(
+    run, _ = work.run_start(
         version=standards["order"], user=users["sales"], at=datetime(2026, 1, 5, 9, tzinfo=SHANGHAI)
     )
     call_command("sweep")
@@ -215,7 +215,7 @@ def test_two_sweeps_at_once_escalate_once_on_postgresql(org):
     users = {u.username: u for u in org["users"].values()}
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
     for number in range(30):
-        execution.run_start(version=version, user=users["sales"], external_id=f"P-{number}", at=T0)
+        work.run_start(version=version, user=users["sales"], external_id=f"P-{number}", at=T0)
     barrier = threading.Barrier(2)
     results = []
 
@@ -224,7 +224,7 @@ def test_two_sweeps_at_once_escalate_once_on_postgresql(org):
 
         barrier.wait()
         try:
-            results.append(execution.escalation_sweep(now=T0 + timedelta(hours=3), fan_out=False))
+            results.append(work.escalation_sweep(now=T0 + timedelta(hours=3), fan_out=False))
         finally:
             thread_connection.close()
 
@@ -244,7 +244,7 @@ def test_two_users_completing_at_once_one_wins_on_postgresql(org):
     demo.load_processes()
     users = org["users"]
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    run, _ = execution.run_start(version=version, user=users["sales"], at=T0)
+    run, _ = work.run_start(version=version, user=users["sales"], at=T0)
     item_id = _open_item(run).pk
     barrier = threading.Barrier(2)
     outcomes = []
@@ -254,9 +254,9 @@ def test_two_users_completing_at_once_one_wins_on_postgresql(org):
 
         barrier.wait()
         try:
-            execution.item_complete(item=WorkItem.objects.get(pk=item_id), user=user)
+            work.item_complete(item=WorkItem.objects.get(pk=item_id), user=user)
             outcomes.append("ok")
-        except execution.Conflict:
+        except work.Conflict:
             outcomes.append("conflict")
         finally:
             thread_connection.close()
@@ -271,10 +271,10 @@ def test_two_users_completing_at_once_one_wins_on_postgresql(org):
 
 
 def test_run_page_shows_timeline_and_audit_trail(standards, users, client):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
-    execution.item_claim(item=review, user=users["sales"], at=T0 + timedelta(minutes=5))
-    execution.item_complete(item=review, user=users["sales"], at=T0 + timedelta(hours=3))
+    work.item_claim(item=review, user=users["sales"], at=T0 + timedelta(minutes=5))
+    work.item_complete(item=review, user=users["sales"], at=T0 + timedelta(hours=3))
     client.force_login(users["manager"])
     html = client.get(f"/work/runs/{run.pk}/").content.decode()
     assert "Sales reviews the order" in html and "late" in html  # 3 h against a 2 h limit
@@ -284,16 +284,16 @@ def test_run_page_shows_timeline_and_audit_trail(standards, users, client):
 
 
 def test_quality_checks_may_be_ticked_in_either_language(standards, users):
-    run, _ = execution.run_start(version=standards["order"], user=users["sales"], at=T0)
+    run, _ = work.run_start(version=standards["order"], user=users["sales"], at=T0)
     review = _open_item(run)
-    execution.item_complete(item=review, user=users["sales"], checks=["已核对身份", "Goods and quantities correct"])
+    work.item_complete(item=review, user=users["sales"], checks=["已核对身份", "Goods and quantities correct"])
     review.refresh_from_db()
     assert review.checks_passed == ["Identity checked", "Goods and quantities correct"]
     assert (review.checks_total, review.checks_failed) == (3, 1)
 
 
 def test_every_flow_uses_the_row_lock_that_the_services_reproduce():
-    # processes.services.execution._locked takes viewflow's lock itself, as one query with the item's
+    # processes.services.work.locked takes viewflow's lock itself, as one query with the item's
     # row: right only while every flow locks with select_for_update_lock
     from viewflow.workflow import lock
 

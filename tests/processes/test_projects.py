@@ -128,10 +128,10 @@ def test_the_lead_cannot_pass_their_own_gate(org, users, departments):
 
 def test_overdue_phase_work_escalates_like_any_other_work(project, users):
     from processes.models import Escalation
-    from processes.services import execution
+    from processes.services import work
 
     item = _open(project)
-    assert execution.escalation_sweep(now=item.due_at.replace(hour=11)) == 1
+    assert work.escalation_sweep(now=item.due_at.replace(hour=11)) == 1
     escalation = Escalation.objects.get()
     assert [u.username for u in escalation.recipients.all()] == ["director"]  # the specialist's supervisor
 

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from pilots.services import pilot as pilots
 from processes import tasks
 from processes.models import StandardVersion, WebhookDelivery, WebhookSubscription
-from processes.services import execution, standards, webhooks
+from processes.services import standards, webhooks, work
 from tests import unused_port
 from tests.pilots.world import T0
 
@@ -115,7 +115,7 @@ def test_a_webhook_retried_after_a_failing_receiver_is_delivered_once_with_a_val
     receiver.fail_first = 2
     subscription = _subscribe(users, receiver.url, ["run.started"])
     with django_capture_on_commit_callbacks(execute=True):
-        run, _ = execution.run_start(version=order, user=users["sales"], external_id="SO-77")
+        run, _ = work.run_start(version=order, user=users["sales"], external_id="SO-77")
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, 500)
     first_wait = delivery.next_attempt_at - timezone.now()
@@ -158,7 +158,7 @@ def test_a_webhook_retried_after_a_failing_receiver_is_delivered_once_with_a_val
 
 def test_two_workers_never_post_the_same_attempt(order, users, receiver):
     _subscribe(users, receiver.url, ["run.started"])
-    execution.run_start(version=order, user=users["sales"])  # not committed: nothing queued yet
+    work.run_start(version=order, user=users["sales"])  # not committed: nothing queued yet
     delivery = WebhookDelivery.objects.get()
     now = timezone.now()
     assert webhooks._claim(delivery.pk, now) is not None
@@ -173,7 +173,7 @@ def test_a_receiver_that_never_answers_2xx_fails_after_the_last_attempt_and_can_
     receiver.fail_first = webhooks.MAX_ATTEMPTS
     _subscribe(users, receiver.url, ["run.started"])
     with django_capture_on_commit_callbacks(execute=True):
-        execution.run_start(version=order, user=users["sales"])
+        work.run_start(version=order, user=users["sales"])
     delivery = WebhookDelivery.objects.get()
     waits = []
     for _ in range(webhooks.MAX_ATTEMPTS - 1):
@@ -204,7 +204,7 @@ def test_the_sweep_command_sends_due_deliveries_without_a_worker(order, users, r
     from django.core.management import call_command
 
     _subscribe(users, receiver.url, ["run.started"])
-    execution.run_start(version=order, user=users["sales"])  # not committed here: nothing was queued
+    work.run_start(version=order, user=users["sales"])  # not committed here: nothing was queued
     call_command("sweep")
     assert "tried 1 webhook delivery(ies)" in capsys.readouterr().out
     assert WebhookDelivery.objects.get().status == "delivered" and len(receiver.requests) == 1
@@ -214,7 +214,7 @@ def test_a_refused_connection_is_recorded_and_retried(order, users, django_captu
     port = unused_port()
     _subscribe(users, f"http://127.0.0.1:{port}/", ["run.started"])
     with django_capture_on_commit_callbacks(execute=True):
-        execution.run_start(version=order, user=users["sales"])
+        work.run_start(version=order, user=users["sales"])
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "pending" and delivery.attempts == 1
     assert delivery.response_code is None and "refused" in delivery.last_error.lower()
@@ -225,7 +225,7 @@ def test_a_rolled_back_change_sends_nothing(order, users):
 
     _subscribe(users, events=["run.started"])
     with pytest.raises(RuntimeError), transaction.atomic():
-        execution.run_start(version=order, user=users["sales"])
+        work.run_start(version=order, user=users["sales"])
         raise RuntimeError
     assert not WebhookDelivery.objects.exists()
 
@@ -243,10 +243,10 @@ def _events(subscription=None):
 
 def test_runs_send_started_and_completed(order, users):
     subscription = _subscribe(users)
-    run, _ = execution.run_start(version=order, user=users["sales"])
+    run, _ = work.run_start(version=order, user=users["sales"])
     assert _events() == ["run.started"]
     for user in ("sales", "warehouse", "logistics"):
-        execution.item_complete(item=run.items.get(status="open"), user=users[user])
+        work.item_complete(item=run.items.get(status="open"), user=users[user])
     assert _events() == ["run.started", "run.completed"]
     completed = WebhookDelivery.objects.get(event_type="run.completed", subscription=subscription)
     data = completed.payload["data"]["run"]
@@ -260,12 +260,12 @@ def test_overdue_once_and_escalated_per_level(org, users):
     demo.load_processes()
     complaint = StandardVersion.objects.get(process__code="complaint-handling", status="published")
     _subscribe(users, events=["step.overdue", "step.escalated"])
-    run, _ = execution.run_start(version=complaint, user=users["cs"], at=T0)
+    run, _ = work.run_start(version=complaint, user=users["cs"], at=T0)
     item = run.items.get(status="open")
-    assert execution.escalation_sweep(now=item.due_at + timedelta(minutes=1), fan_out=False) == 1
+    assert work.escalation_sweep(now=item.due_at + timedelta(minutes=1), fan_out=False) == 1
     assert _events() == ["step.overdue", "step.escalated"]
-    assert execution.escalation_sweep(now=item.due_at + timedelta(minutes=2), fan_out=False) == 0
-    assert execution.escalation_sweep(now=item.due_at + timedelta(hours=8), fan_out=False) == 1
+    assert work.escalation_sweep(now=item.due_at + timedelta(minutes=2), fan_out=False) == 0
+    assert work.escalation_sweep(now=item.due_at + timedelta(hours=8), fan_out=False) == 1
     assert _events() == ["step.overdue", "step.escalated", "step.escalated"]
     levels = [
         d.payload["data"]["escalation"]["level"] for d in WebhookDelivery.objects.filter(event_type="step.escalated")
@@ -311,7 +311,7 @@ def test_accepting_pilot_feedback_sends_feedback_due(running, teams, departments
     assert parse_datetime(data["due_at"]) == item.work_item.due_at
     # its lateness is reported like any other work: overdue, then escalated
     _subscribe(users, name="Overdue", events=["step.overdue"])
-    execution.escalation_sweep(now=item.work_item.due_at + timedelta(minutes=1), fan_out=False)
+    work.escalation_sweep(now=item.work_item.due_at + timedelta(minutes=1), fan_out=False)
     assert _events() == ["feedback.due", "step.overdue"]
 
 
@@ -325,7 +325,7 @@ def test_inactive_other_event_and_other_department_subscriptions_get_nothing(ord
     webhooks.webhook_subscription_set_active(subscription=inactive, user=users["it"], active=False)
     other_event = _subscribe(users, name="other event", events=["run.completed"])
     warehouse_only = _subscribe(users, name="warehouse", events=["run.started"], department=departments["warehouse"])
-    execution.run_start(version=order, user=users["sales"])  # a Sales run
+    work.run_start(version=order, user=users["sales"])  # a Sales run
     assert _events(wanted) == _events(sales_only) == _events(head_office) == ["run.started"]
     assert _events(inactive) == _events(other_event) == _events(warehouse_only) == []
 

@@ -12,13 +12,13 @@ import django
 def seed(runs: int) -> dict:
     from processes import demo
     from processes.models import StandardVersion
-    from processes.services import execution, tokens
+    from processes.services import tokens, work
 
     _departments, users = demo.load_organisation()
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
     for number in range(runs):
-        execution.run_start(version=version, user=users["sales"], external_id=f"OUT-{number}")
+        work.run_start(version=version, user=users["sales"], external_id=f"OUT-{number}")
     secrets = {}
     for name in ("sales", "warehouse", "logistics", "manager"):
         _token, secret = tokens.api_token_create(user=users[name], name="outage test", days=1)

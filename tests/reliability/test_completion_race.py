@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from processes import demo
 from processes.models import StandardVersion, WorkItem
-from processes.services import execution, tokens
+from processes.services import tokens, work
 
 ROUNDS = 200
 
@@ -31,7 +31,7 @@ def test_two_people_completing_the_same_step_at_once_one_wins_each_time(transact
     # "sales" may do the step by role; "manager" heads the sales department (a supervising role)
     people = [users["sales"], users["manager"]]
     secrets = [tokens.api_token_create(user=person, name="race", days=1)[1] for person in people]
-    runs = [execution.run_start(version=version, user=people[0], external_id=f"R-{n}")[0] for n in range(ROUNDS)]
+    runs = [work.run_start(version=version, user=people[0], external_id=f"R-{n}")[0] for n in range(ROUNDS)]
     steps = list(WorkItem.objects.filter(run__in=runs, position=2, status="open").order_by("id"))
     assert len(steps) == ROUNDS
 

@@ -36,7 +36,8 @@ from rest_framework.test import APIClient
 from processes import demo
 from processes.choices import EscalationTarget, WorkKind
 from processes.models import Escalation, Notification, StandardVersion, WorkItem
-from processes.services import execution
+from processes.services import work
+from processes.services.work import escalation
 
 from .services import CeleryWorker, RedisServer, WorkerLauncher, database_url, redis_available
 
@@ -57,7 +58,7 @@ def _overdue_items(users, count: int, *, due, prefix: str = "Overdue", levels=TW
     clerk, half in the queue): level 1 goes to the manager either way, level 2 to the director."""
     ids = []
     for number in range(count):
-        item = execution.work_item_open(
+        item = work.work_item_open(
             kind=WorkKind.ACTION,
             department_id=users["sales"].department_id,
             title_en=f"{prefix} {number}",
@@ -147,7 +148,7 @@ def _sweeps_at_once(count: int, now) -> list[int]:
 
         try:
             barrier.wait()
-            fired.append(execution.escalation_sweep(now=now, fan_out=False))
+            fired.append(work.escalation_sweep(now=now, fan_out=False))
         except Exception as exc:  # reported below: an assert in a thread would be lost
             errors.append(exc)
         finally:
@@ -194,7 +195,7 @@ def _sent_emails(folder: Path) -> Counter:
 
 def test_worker_killed_mid_escalation_loses_and_doubles_nothing(org, broker, monkeypatch):
     users = org["users"]
-    monkeypatch.setattr(execution, "SWEEP_CHUNK", 3)  # several small tasks per sweep
+    monkeypatch.setattr(escalation, "SWEEP_CHUNK", 3)  # several small tasks per sweep
     rounds, per_round = 50, 6
     start = timezone.now() - timedelta(hours=2)
     ids = []
@@ -214,7 +215,7 @@ def test_worker_killed_mid_escalation_loses_and_doubles_nothing(org, broker, mon
             # what the last worker never took goes with it (as with a lost machine or broker) ...
             redis.delete("celery")
             # ... and the sweep of minute n queues round n's items and whatever a killed worker left due
-            execution.escalation_sweep(now=start + timedelta(minutes=number, seconds=30))
+            work.escalation_sweep(now=start + timedelta(minutes=number, seconds=30))
             held = redis.hlen("unacked")  # messages of killed workers stay there (visibility timeout)
             started = launcher.output().count(" ready.")
             worker = launcher.fork()
@@ -227,9 +228,9 @@ def test_worker_killed_mid_escalation_loses_and_doubles_nothing(org, broker, mon
         # whose tasks died with them are queued again
         redis.delete("celery")
         launcher.fork()
-        execution.escalation_sweep(now=start + timedelta(minutes=rounds + 1))
+        work.escalation_sweep(now=start + timedelta(minutes=rounds + 1))
         _wait(lambda: not WorkItem.objects.filter(pk__in=ids, next_escalation_at__isnull=False).exists(), 60, "sweep")
-        execution.notifications_resend(older_than=timedelta(0))
+        work.notifications_resend(older_than=timedelta(0))
         _wait(lambda: not Notification.objects.filter(emailed_at__isnull=True).exists(), 60, "e-mails")
         time.sleep(1)  # a duplicate message (if any) has its chance to send twice
     except AssertionError:
@@ -264,10 +265,10 @@ def test_redis_down_pages_and_api_answer_and_escalation_catches_up(org, broker, 
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
-    monkeypatch.setattr(execution, "SWEEP_CHUNK", 20)
+    monkeypatch.setattr(escalation, "SWEEP_CHUNK", 20)
     demo.load_processes()
     version = StandardVersion.objects.get(process__code="order-processing", status="published")
-    runs = [execution.run_start(version=version, user=users["sales"], external_id=f"O-{n}")[0] for n in range(20)]
+    runs = [work.run_start(version=version, user=users["sales"], external_id=f"O-{n}")[0] for n in range(20)]
     open_steps = list(WorkItem.objects.filter(run__in=runs, status="open").values_list("pk", flat=True))
     due = timezone.now() - timedelta(minutes=1)
     overdue = _overdue_items(users, 100, due=due)
@@ -322,7 +323,7 @@ def test_redis_down_pages_and_api_answer_and_escalation_catches_up(org, broker, 
         time.sleep(1)
         broker.stop()  # Redis gone: cache, broker and the worker's connection with it
         down.set()
-        assert execution.escalation_sweep() == len(overdue)  # the sweep itself does not fail ...
+        assert work.escalation_sweep() == len(overdue)  # the sweep itself does not fail ...
         time.sleep(4)
         # ... and nothing was escalated behind Redis's back: all of it is still due in the database
         assert WorkItem.objects.filter(pk__in=overdue, escalation_level=0).count() == len(overdue)
@@ -343,7 +344,7 @@ def test_redis_down_pages_and_api_answer_and_escalation_catches_up(org, broker, 
         assert answered[("down", "api", True)] >= 3
         assert answered[("down", "complete", True)] >= 3
         # Redis is back (empty): the first sweep escalates everything due, the worker reconnected on its own
-        execution.escalation_sweep()
+        work.escalation_sweep()
         _wait(
             lambda: not WorkItem.objects.filter(pk__in=overdue, next_escalation_at__isnull=False).exists(),
             60,

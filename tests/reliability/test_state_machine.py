@@ -23,13 +23,26 @@ from processes import access, demo
 from processes.choices import RunStatus, WorkKind, WorkStatus
 from processes.constants import VIEW
 from processes.models import Escalation, ExceptionPlan, Notification, Run, StandardVersion, User, WorkItem
-from processes.services import execution
+from processes.services.work import (
+    Conflict,
+    can_claim,
+    can_complete,
+    can_do_role,
+    can_reassign,
+    escalation_sweep,
+    exception_report,
+    item_claim,
+    item_complete,
+    item_reassign,
+    item_release,
+    run_start,
+)
 
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)  # a Tuesday morning of an ordinary working week
-REFUSALS = (PermissionDenied, execution.Conflict, ValidationError)
+REFUSALS = (PermissionDenied, Conflict, ValidationError)
 OPEN = (WorkStatus.OPEN, WorkStatus.CLAIMED)
 
 # what the rules did over the whole test (printed at its end: a run where everything was refused proves little)
@@ -83,33 +96,33 @@ class WorkMachine(RuleBasedStateMachine):
     def first_run(self, version, at_minutes):
         self.now += timedelta(minutes=at_minutes)
         starter = next(u for u in self.users if u.username == "director")  # may start anywhere
-        execution.run_start(version=self.versions[version % len(self.versions)], user=starter, at=self.now)
+        run_start(version=self.versions[version % len(self.versions)], user=starter, at=self.now)
 
     @rule(version=index, user=index, fitting=fitting)
     def start_run(self, version, user, fitting):
         version = self.versions[version % len(self.versions)]
         fits = (lambda u: access.can(u, VIEW, version.process.department_id)) if fitting else None
-        self._try(execution.run_start, version=version, user=self._user(user, fits), at=self.now)
+        self._try(run_start, version=version, user=self._user(user, fits), at=self.now)
 
     @rule(item=index, user=index, fitting=fitting)
     def claim(self, item, user, fitting):
         if (work := self._item(item, not fitting, status=[WorkStatus.OPEN])) is not None:
-            fits = (lambda u: execution.can_claim(u, work)) if fitting else None
-            self._try(execution.item_claim, item=work, user=self._user(user, fits), at=self.now)
+            fits = (lambda u: can_claim(u, work)) if fitting else None
+            self._try(item_claim, item=work, user=self._user(user, fits), at=self.now)
 
     @rule(item=index, user=index, fitting=fitting)
     def release(self, item, user, fitting):
         if (work := self._item(item, not fitting, status=[WorkStatus.CLAIMED])) is not None:
-            fits = (lambda u: u.pk == work.assignee_id or execution.can_reassign(u, work)) if fitting else None
-            self._try(execution.item_release, item=work, user=self._user(user, fits), at=self.now)
+            fits = (lambda u: u.pk == work.assignee_id or can_reassign(u, work)) if fitting else None
+            self._try(item_release, item=work, user=self._user(user, fits), at=self.now)
 
     @rule(item=index, user=index, to_user=index, fitting=fitting)
     def reassign(self, item, user, to_user, fitting):
         if (work := self._item(item, not fitting)) is not None:
-            fits = (lambda u: execution.can_reassign(u, work)) if fitting else None
-            to_fits = (lambda u: execution.can_do_role(u, work.role, work.department_id)) if fitting else None
+            fits = (lambda u: can_reassign(u, work)) if fitting else None
+            to_fits = (lambda u: can_do_role(u, work.role, work.department_id)) if fitting else None
             self._try(
-                execution.item_reassign,
+                item_reassign,
                 item=work,
                 user=self._user(user, fits),
                 to_user=self._user(to_user, to_fits),
@@ -120,9 +133,9 @@ class WorkMachine(RuleBasedStateMachine):
     def complete(self, item, user, fitting, tick):
         if (work := self._item(item, not fitting)) is None:
             return
-        fits = (lambda u: execution.can_complete(u, work)) if fitting else None
+        fits = (lambda u: can_complete(u, work)) if fitting else None
         checks = [line.strip() for line in work.step.checks_en.splitlines()][:1] if tick and work.step_id else None
-        self._try(execution.item_complete, item=work, user=self._user(user, fits), checks=checks, at=self.now)
+        self._try(item_complete, item=work, user=self._user(user, fits), checks=checks, at=self.now)
 
     @rule(item=index, user=index, plan=index, fitting=fitting)
     def report_exception(self, item, user, plan, fitting):
@@ -130,9 +143,9 @@ class WorkMachine(RuleBasedStateMachine):
             return
         plans = [p for p in self.plans if p.version_id == work.run.version_id] if fitting and work.run_id else []
         plans = plans or self.plans
-        fits = (lambda u: execution.can_complete(u, work)) if fitting else None
+        fits = (lambda u: can_complete(u, work)) if fitting else None
         self._try(
-            execution.exception_report,
+            exception_report,
             item=work,
             user=self._user(user, fits),
             plan=plans[plan % len(plans)],
@@ -150,10 +163,10 @@ class WorkMachine(RuleBasedStateMachine):
             work = target.items.filter(status__in=OPEN).order_by("pk").first()
             if work is None:
                 break
-            user = self._user(0, lambda u, work=work: execution.can_complete(u, work))
-            if not execution.can_complete(user, work):
+            user = self._user(0, lambda u, work=work: can_complete(u, work))
+            if not can_complete(user, work):
                 break
-            self._try(execution.item_complete, item=work, user=user, at=self.now)
+            self._try(item_complete, item=work, user=user, at=self.now)
 
     @rule(minutes=st.one_of(st.integers(1, 90), st.integers(90, 3 * 24 * 60)))
     def move_clock(self, minutes):
@@ -167,14 +180,14 @@ class WorkMachine(RuleBasedStateMachine):
             WorkItem.objects.filter(status__in=OPEN, next_escalation_at__lte=self.now).values_list("pk", flat=True)
         )
         known = set(Escalation.objects.values_list("pk", flat=True))
-        fired = execution.escalation_sweep(now=self.now, fan_out=False)
+        fired = escalation_sweep(now=self.now, fan_out=False)
         new = list(Escalation.objects.exclude(pk__in=known).values_list("work_item_id", flat=True))
         # escalated: exactly the work that was open and overdue at the sweep's time, each at least once
         assert set(new) == due
         assert fired == len(new)
         outcomes["sweep: escalated" if fired else "sweep: nothing due"] += 1
         # a second sweep at the same time finds nothing left to do
-        assert execution.escalation_sweep(now=self.now, fan_out=False) == 0
+        assert escalation_sweep(now=self.now, fan_out=False) == 0
 
     # invariants: one snapshot of the tables per step (a handful of queries), then every check on it
     @invariant()

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 
 from metrics.reviews import reviews_due
 from pilots.services.rollout import reviews_create_due
-from processes.services.execution import escalation_sweep
 from processes.services.webhooks import webhook_deliveries_due
+from processes.services.work import escalation_sweep
 
 
 class Command(BaseCommand):
