@@ -578,8 +578,8 @@ def load_metrics():
 
 def load_pilots():
     """Phase 4 and 5: the regional sales team's pilot, and the rollout plan (pilots app)."""
-    from pilots import demo as pilot_demo
-    from pilots import demo_rollout
+    from pilots.demo import pilot as pilot_demo
+    from pilots.demo import rollout as demo_rollout
 
     pilot_demo.load()
     demo_rollout.load()

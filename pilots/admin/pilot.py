@@ -5,8 +5,7 @@ pages are read-only."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_rollout  # noqa: F401  (rollout plans, training, monitoring)
-from .models import CustomerInterview, FeedbackItem, Pilot, PilotRun, StandUp, Survey
+from ..models import CustomerInterview, FeedbackItem, Pilot, PilotRun, StandUp, Survey
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):

@@ -4,7 +4,7 @@ and training are meant to be changed on the rollout pages (their services open a
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
+from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
 
 
 class MilestoneInline(admin.TabularInline):

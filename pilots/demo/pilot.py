@@ -11,8 +11,8 @@ from metrics import demo as metrics_demo
 from processes.models import Department, ImprovementProject, StandardVersion, User
 from processes.services import execution, standards
 
-from .models import Pilot
-from .services import pilot as pilots
+from ..models import Pilot
+from ..services import pilot as pilots
 
 PILOT_NAME = "Regional sales team pilot"
 

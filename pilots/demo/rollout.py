@@ -9,11 +9,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from processes.demo import demo_users
 from processes.models import Department, ImprovementProject, StandardVersion
 
-from .choices import Tier
-from .models import MonitoringReview, RolloutPlan
-from .services import rollout as services
+from ..choices import Tier
+from ..models import MonitoringReview, RolloutPlan
+from ..services import rollout as services
 
 NAME_EN = "Order processing: rollout of the new standard"
 NAME_ZH = "订单处理：新标准推广"
@@ -21,8 +22,6 @@ NAME_ZH = "订单处理：新标准推广"
 
 def load(users=None) -> RolloutPlan | None:
     if users is None:
-        from processes.demo import demo_users
-
         users = demo_users()
     version = StandardVersion.objects.filter(process__code="order-processing", status="published").first()
     if version is None or RolloutPlan.objects.filter(name_en=NAME_EN).exists():

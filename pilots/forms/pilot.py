@@ -10,7 +10,8 @@ from processes.constants import MANAGE_PROJECT
 from processes.models import Department, ImprovementProject, StandardVersion, Step, User
 from processes.references import ScopedReferencesForm
 
-from .models import CustomerInterview, FeedbackItem, Pilot
+from ..models import CustomerInterview, FeedbackItem, Pilot
+from ..services.pilot import participant_department_ids
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -135,7 +136,6 @@ class FeedbackForm(forms.ModelForm):
 
     def __init__(self, *args, pilot: Pilot, **kwargs):
         super().__init__(*args, **kwargs)
-        from .services.pilot import participant_department_ids
 
         taking_part = participant_department_ids(pilot)
         self.fields["department"].queryset = Department.objects.filter(pk__in=taking_part).order_by("code")

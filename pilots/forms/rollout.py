@@ -5,9 +5,9 @@ from processes import access
 from processes.models import Department, ImprovementProject, StandardVersion, User
 from processes.references import ScopedReferencesForm
 
-from .choices import Tier
-from .models import Milestone, RolloutPlan, TrainingSession
-from .services.rollout import ROLLABLE, plan_date_errors
+from ..choices import Tier
+from ..models import Milestone, RolloutPlan, TrainingSession
+from ..services.rollout import ROLLABLE, plan_date_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -6,13 +6,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Avg, Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
+from metrics import selectors as metric_selectors
+from metrics.models import Indicator
+from processes import access
 from processes.choices import VersionStatus
 from processes.constants import VIEW
+from processes.formatting import time_limit as time_limit_text
+from processes.models import Escalation, Run, WorkItem
+from processes.selectors import with_changes
 
-from .choices import Arm, PilotStatus
-from .models import Pilot, PilotRun
+from ..choices import Arm, PilotStatus, QuestionKind
+from ..models import CustomerInterview, FeedbackItem, Pilot, PilotRun, StandUp, Survey, SurveyAnswer
 
 
 @dataclass
@@ -60,9 +68,6 @@ def pilot_attach_run(*, route: Route, run) -> PilotRun:
 
 def pilot_list(*, user):
     """The pilots of processes in the user's scope, or trying something in the user's departments."""
-    from django.db.models import Q
-
-    from processes import access
 
     qs = Pilot.objects.select_related("version__process__department", "owner", "project")
     if VIEW not in access.capabilities(user):
@@ -80,8 +85,6 @@ def pilot_list(*, user):
 
 
 def pilot_get(*, user, pk) -> Pilot:
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(pilot_list(user=user), pk=pk)
 
 
@@ -101,10 +104,6 @@ class QuestionResult:
 def survey_results(survey) -> list[QuestionResult]:
     """Per question: answers, the mean rating (two decimals) and the count of each rating, counted in
     the database; the comments of text questions."""
-    from django.db.models import Avg, Count, Q
-
-    from .choices import QuestionKind
-    from .models import SurveyAnswer
 
     rating_rows = {
         row["question"]: row
@@ -221,14 +220,6 @@ def _percent(part: int, whole: int) -> Decimal | None:
 
 def pilot_report(pilot: Pilot) -> Report:
     """Everything the pilot feedback report shows, each figure one SQL aggregate."""
-    from django.db.models import Avg, Count, Q
-
-    from metrics import selectors as metric_selectors
-    from metrics.models import Indicator
-    from processes.formatting import time_limit as time_limit_text
-    from processes.models import Escalation, Run, WorkItem
-
-    from .models import FeedbackItem
 
     process_id = pilot.version.process_id
     start, end = report_period(pilot)
@@ -349,14 +340,12 @@ def pilot_report(pilot: Pilot) -> Report:
 
 def pilot_department_ids(pilot: Pilot) -> set[int]:
     """The pilot departments and every department under them."""
-    from processes import access
 
     return access.departments_under(pilot.departments.values_list("pk", flat=True))
 
 
 def pilot_report_runs(pilot: Pilot) -> dict[str, int]:
     """How many runs belong to the pilot and to its control group."""
-    from django.db.models import Count
 
     counts = dict(PilotRun.objects.filter(pilot=pilot).values_list("arm").annotate(n=Count("id")))
     return {"pilot": counts.get(Arm.PILOT, 0), "control": counts.get(Arm.CONTROL, 0)}
@@ -364,9 +353,6 @@ def pilot_report_runs(pilot: Pilot) -> dict[str, int]:
 
 def history_for_pilot(pilot: Pilot):
     """The audit trail of a pilot: the pilot, its stand-ups, feedback, surveys and interviews."""
-    from processes.selectors import with_changes
-
-    from .models import CustomerInterview, FeedbackItem, StandUp, Survey
 
     records = list(Pilot.history.filter(id=pilot.pk).select_related("history_user"))
     for model in (StandUp, FeedbackItem, Survey, CustomerInterview):

@@ -12,13 +12,15 @@ from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from metrics.selectors import period_bounds
 from processes import access, calendar
 from processes.choices import Role, RunStatus, WorkKind, WorkStatus
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, Run, Step, User, WorkItem
+from processes.selectors import with_changes
 
-from .choices import Cadence, MilestoneStatus, Tier
-from .models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
+from ..choices import Cadence, MilestoneStatus, Tier
+from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
 
 # The seed's three training tiers, by the roles (Django groups) of the people in them.
 TIER_ROLES: dict[str, tuple[str, ...]] = {
@@ -355,7 +357,6 @@ def _descendants(department_ids) -> dict[int, set[int]]:
 def _switched(plan: RolloutPlan) -> list[tuple[set[int], object]]:
     """(departments, since) per switch-over: the department with those below it, from the start of
     the day it switched over."""
-    from metrics.selectors import period_bounds
 
     switches = list(plan.switches.values_list("department_id", "switched_on"))
     if not switches:
@@ -402,7 +403,6 @@ def period_figures(plan: RolloutPlan, periods: list[Period]) -> dict[Period, Fig
     - runs: runs finished in the period.
 
     Only runs of the plan's process in switched-over departments, started after their switch-over."""
-    from metrics.selectors import period_bounds
 
     result = {p: Figures() for p in periods}
     switched = _switched(plan) if periods else []
@@ -483,7 +483,6 @@ def review_get(plan: RolloutPlan, pk) -> MonitoringReview:
 
 def history_for_plan(plan: RolloutPlan):
     """The audit trail of a plan: the plan, its milestones, switch-overs, sessions and reviews."""
-    from processes.selectors import with_changes
 
     records = list(RolloutPlan.history.filter(id=plan.pk).select_related("history_user"))
     for model in (Milestone, DepartmentSwitch, TrainingSession, MonitoringReview):
@@ -492,8 +491,6 @@ def history_for_plan(plan: RolloutPlan):
 
 
 def history_for_session(session: TrainingSession):
-    from processes.selectors import with_changes
-
     records = list(TrainingSession.history.filter(id=session.pk).select_related("history_user"))
     records += list(Attendance.history.filter(session_id=session.pk).select_related("history_user")[:300])
     return _labelled(with_changes(records)[:100])

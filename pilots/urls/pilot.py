@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import pilot as views
+from ..views import pilot as views
 
 app_name = "pilots"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import rollout as views
+from ..views import rollout as views
 
 app_name = "rollouts"
 urlpatterns = [

@@ -24,9 +24,9 @@ from processes.models import Department
 from processes.services import execution
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
-from .. import forms_rollout as forms
-from .. import selectors_rollout as selectors
 from ..choices import MilestoneStatus
+from ..forms import rollout as forms
+from ..selectors import rollout as selectors
 from ..services import rollout as services
 
 FINISHED = (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)

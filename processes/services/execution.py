@@ -148,7 +148,7 @@ def run_start(
     Leading automatic steps (the trigger, e.g. "customer places the order online") are done at once.
     Returns ``(run, created)``.
     """
-    from pilots import selectors as pilot_selectors
+    from pilots.selectors import pilot as pilot_selectors
 
     from ..flows import RunFlow
 

@@ -389,8 +389,8 @@ def test_a_review_action_adjusts_only_the_projects_own_processes(world, sales_pr
 
 
 def _forms(plan, sales_project):
-    from pilots import forms as pilot_forms
-    from pilots import forms_rollout
+    from pilots.forms import pilot as pilot_forms
+    from pilots.forms import rollout as forms_rollout
     from processes import forms_projects
 
     session = TrainingSession.objects.filter(plan=plan).first()

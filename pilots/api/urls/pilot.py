@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import pilot
+from .. import pilot
 
 router = SimpleRouter()
 router.register("standups", pilot.StandUpViewSet, basename="pilot-standup")

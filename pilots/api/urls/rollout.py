@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import rollout
+from .. import rollout
 
 router = DefaultRouter()
 router.include_root_view = False
