@@ -11,8 +11,8 @@ class MetricsConfig(AppConfig):
     def ready(self):
         from processes.tombstones import track
 
-        from .indicators import ensure_seed_indicators
         from .models import Evaluation, Indicator, Measurement, Review
+        from .services.indicators import ensure_seed_indicators
 
         track(Indicator, department=None)  # organisation-wide
         for model in (Measurement, Evaluation):
@@ -23,7 +23,7 @@ class MetricsConfig(AppConfig):
 
         from processes.signals import work_item_finished
 
-        from .reviews import on_work_finished
+        from .services.reviews import on_work_finished
 
         work_item_finished.connect(
             lambda sender, item, user, at, note, **kwargs: on_work_finished(item=item, user=user, at=at, note=note),

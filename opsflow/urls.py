@@ -77,7 +77,7 @@ urlpatterns = [
     # the split view serves its start-up script as a file: no inline script under the CSP
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("metrics/", include("metrics.urls")),
-    path("reviews/", include("metrics.urls_reviews")),
+    path("reviews/", include("metrics.urls.reviews")),
     path("pilots/", include("pilots.urls.pilot")),
     path("rollouts/", include("pilots.urls.rollout")),
     path("integrations/", include("processes.urls_integrations")),

@@ -8,9 +8,13 @@ class PilotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from metrics.selectors.dashboards import dashboard_register
         from processes.tombstones import track
 
         from . import models as m
+        from .selectors.dashboards import pilot_dashboard
+
+        dashboard_register("pilot", pilot_dashboard)  # the pilot dashboard at /metrics/pilot/
         from . import receivers  # noqa: F401  (closes feedback items, milestones and reviews)
 
         # deletions that syncing clients see, scoped by the department of the process tried or rolled out

@@ -1,15 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from processes import access
-from processes.models import Process
-
-from .choices import TargetKind, Verdict
-from .models import Evaluation, Indicator, Measurement
-
-
-def _processes_for(user):
-    return access.scope_queryset(user, Process.objects.all())
+from ..choices import TargetKind, Verdict
+from ..models import Evaluation, Indicator
+from .indicators import processes_for
 
 
 class EvaluationForm(forms.ModelForm):
@@ -20,7 +14,7 @@ class EvaluationForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = _processes_for(user)
+        self.fields["process"].queryset = processes_for(user)
 
     def clean(self):
         data = super().clean()
@@ -59,17 +53,3 @@ EvaluationRowFormSet = forms.formset_factory(
 class OverrideForm(forms.Form):
     verdict = forms.ChoiceField(choices=[("", _("(use the computed verdict)")), *Verdict.choices], required=False)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Reason"))
-
-
-class MeasurementForm(forms.ModelForm):
-    class Meta:
-        model = Measurement
-        fields = ["indicator", "process", "period_start", "period_end", "value", "sample_size", "numerator", "note"]
-        widgets = {
-            "period_start": forms.DateInput(attrs={"type": "date"}),
-            "period_end": forms.DateInput(attrs={"type": "date"}),
-        }
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = _processes_for(user)

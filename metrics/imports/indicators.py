@@ -13,7 +13,8 @@ from opsflow.imports import date_cell, number_cell, whole_number_cell
 from processes import access
 from processes.models import Process
 
-from .models import Indicator
+from ..models import Indicator
+from ..services.indicators import measurements_import
 
 COLUMNS = [
     "indicator",
@@ -107,7 +108,6 @@ def _confirm_errors(user, rows: list[tuple[int, dict]]) -> dict[int, str]:
     """The confirmation run on the checked rows in a transaction rolled back: every row the store
     would refuse (the database's bounds, the permission to record for the process, a clash with a
     stored external id) is a row error of the preview, so a preview that passes cannot fail at confirm."""
-    from .services import measurements_import
 
     errors = {}
     if not rows:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import html
 import json
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Avg, Count, F, Func, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, Least, TruncWeek
@@ -27,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from processes import access
-from processes.choices import ProjectPhase, Role, TimeUnit
+from processes.choices import ProjectPhase, Role
 from processes.formatting import time_limit as time_limit_text
 from processes.models import (
     Department,
@@ -42,7 +44,7 @@ from processes.models import (
 from processes.models.base import is_chinese
 from processes.models.execution import OPEN_STATUSES
 
-from .selectors import period_bounds
+from .indicators import period_bounds
 
 COLORS = {
     "before": "#9aa7b8",
@@ -83,7 +85,7 @@ AXIS = {"automargin": True, "gridcolor": "#e8edf3", "zerolinecolor": "#c9d2dd", 
 JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
-def _bar(x: list, y: list, color, name: str | None = None, **extra) -> dict:
+def bar_trace(x: list, y: list, color, name: str | None = None, **extra) -> dict:
     trace = {"type": "bar", "x": x, "y": y, "marker": {"color": color}, **extra}
     if name is not None:
         trace["name"] = name
@@ -98,7 +100,7 @@ def _count_axis(values, **extra) -> dict:
     return axis
 
 
-def _chart(
+def make_chart(
     traces: list[dict],
     key: str,
     title: str,
@@ -133,7 +135,7 @@ def _chart(
     return {"key": key, "title": title, "json": data.translate(JSON_ESCAPES), "header": header, "rows": rows}
 
 
-def _label(text: str, width: int = 14) -> str:
+def tick_label(text: str, width: int = 14) -> str:
     """A category label broken onto lines (plotly does not wrap tick labels), so phones fit it.
 
     Names come from users: plotly reads ``<``, ``>`` and ``&`` in labels as its own HTML-like markup, so
@@ -143,15 +145,15 @@ def _label(text: str, width: int = 14) -> str:
     )
 
 
-def _hours(seconds) -> float | None:
+def to_hours(seconds) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
 
 
-def _rate(part: int, whole: int) -> float | None:
+def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _change(before, after) -> float | None:
+def change_percent(before, after) -> float | None:
     """(after - before) / before in %, from the unrounded means."""
     return round(100 * (after - before) / before, 2) if before and after is not None else None
 
@@ -171,13 +173,13 @@ def effect_chart(rows) -> dict:
     labels = [f"{r['indicator'].name} ({r['indicator'].unit})" for r in rows]
     before = [float(r["before"]) if r["before"] is not None else None for r in rows]
     after = [float(r["after"]) if r["after"] is not None else None for r in rows]
-    ticks = [_label(x) for x in labels]
+    ticks = [tick_label(x) for x in labels]
     traces = [
-        _bar(ticks, before, COLORS["before"], _("Before")),
-        _bar(ticks, after, COLORS["after"], _("After")),
+        bar_trace(ticks, before, COLORS["before"], _("Before")),
+        bar_trace(ticks, after, COLORS["after"], _("After")),
     ]
     table = [[label, b, a, r["change_text"]] for label, b, a, r in zip(labels, before, after, rows, strict=True)]
-    return _chart(
+    return make_chart(
         traces,
         "effect",
         _("Before and after"),
@@ -226,7 +228,7 @@ class Filters:
         return params
 
 
-def _int(value) -> int | None:
+def int_param(value) -> int | None:
     value = str(value or "").strip()
     return int(value) if value.isdigit() else None
 
@@ -242,7 +244,7 @@ def filters(user, params, *, default_days: int = 84) -> Filters:
     """Unknown or foreign values fall back to "all": the scope still narrows every query."""
     today = timezone.localdate()
     raw_days = str(params.get("days") or "")
-    days = _int(raw_days)
+    days = int_param(raw_days)
     if days not in {d for d, _label in PERIODS}:
         days = default_days
     start, end = _date(params.get("from")), _date(params.get("to"))
@@ -257,13 +259,13 @@ def filters(user, params, *, default_days: int = 84) -> Filters:
         start, end = today - timedelta(days=days - 1), today
     departments = access.scope_queryset(user, Department.objects.all(), field="pk")
     processes = access.scope_queryset(user, Process.objects.all()).order_by("code")
-    department = _int(params.get("department"))
+    department = int_param(params.get("department"))
     department_ids = None
     if department is not None and departments.filter(pk=department).exists():
         department_ids = access.departments_under([department])
     else:
         department = None
-    process = _int(params.get("process"))
+    process = int_param(params.get("process"))
     if process is not None and not processes.filter(pk=process).exists():
         process = None
     return Filters(
@@ -279,7 +281,7 @@ def filters(user, params, *, default_days: int = 84) -> Filters:
     )
 
 
-def _wanted(only: str | None, key: str) -> bool:
+def is_wanted(only: str | None, key: str) -> bool:
     return only is None or only == key
 
 
@@ -347,10 +349,10 @@ def overview(*, user, params, only: str | None = None) -> dict:
         escalations = escalations.filter(work_item__run__version__in=version_ids)
     charts, totals = [], {}
 
-    if _wanted(only, "projects"):
+    if is_wanted(only, "projects"):
         charts.append(_projects_by_phase(user, f))
 
-    if _wanted(only, "on-time"):
+    if is_wanted(only, "on-time"):
         by_week = _by_week(
             steps.filter(finished_at__gte=lo, finished_at__lt=hi, status="done"),
             "finished_at",
@@ -362,7 +364,7 @@ def overview(*, user, params, only: str | None = None) -> dict:
         )
         weeks = [week.isoformat() for week, _row in by_week]
         weekly = [row for _week, row in by_week]
-        rates = [_rate(row["punctual"], row["timed"]) for row in weekly]
+        rates = [percent(row["punctual"], row["timed"]) for row in weekly]
         trend = {
             "type": "scatter",
             "x": weeks,
@@ -374,7 +376,7 @@ def overview(*, user, params, only: str | None = None) -> dict:
             "marker": {"color": COLORS["ok"]},
         }
         charts.append(
-            _chart(
+            make_chart(
                 [trend],
                 "on-time",
                 _("On-time rate of steps per week"),
@@ -389,9 +391,9 @@ def overview(*, user, params, only: str | None = None) -> dict:
         )
         totals["finished"] = sum(r["n"] for r in weekly)
         totals["punctual"] = sum(r["punctual"] for r in weekly)
-        totals["on_time_rate"] = _rate(totals["punctual"], sum(r["timed"] for r in weekly))
+        totals["on_time_rate"] = percent(totals["punctual"], sum(r["timed"] for r in weekly))
 
-    if _wanted(only, "escalations"):
+    if is_wanted(only, "escalations"):
         by_dept = list(
             escalations.filter(created_at__gte=lo, created_at__lt=hi)
             .values("work_item__department__name_en", "work_item__department__name_zh", "work_item__role")
@@ -401,14 +403,14 @@ def overview(*, user, params, only: str | None = None) -> dict:
         depts = [_name(r, "work_item__department__") for r in by_dept]
         roles = [str(Role(r["work_item__role"]).label) for r in by_dept]
         labels = [f"{d} · {role}" for d, role in zip(depts, roles, strict=True)]
-        bars = _bar([r["n"] for r in by_dept], [_label(x, 24) for x in labels], COLORS["bad"], orientation="h")
+        bars = bar_trace([r["n"] for r in by_dept], [tick_label(x, 24) for x in labels], COLORS["bad"], orientation="h")
         layout = {
             "height": max(260, 140 + 40 * len(by_dept)),
             "yaxis": {"autorange": "reversed", "type": "category"},
             "xaxis": _count_axis([r["n"] for r in by_dept]),
         }
         charts.append(
-            _chart(
+            make_chart(
                 [bars],
                 "escalations",
                 _("Escalations by department and role"),
@@ -418,7 +420,7 @@ def overview(*, user, params, only: str | None = None) -> dict:
             )
         )
 
-    if _wanted(only, "backlog"):
+    if is_wanted(only, "backlog"):
         backlog = list(
             work.filter(status__in=OPEN_STATUSES)
             .values("department__name_en", "department__name_zh")
@@ -426,13 +428,13 @@ def overview(*, user, params, only: str | None = None) -> dict:
             .order_by("-n", "department__name_en")
         )
         names = [_name(r, "department__") for r in backlog]
-        ticks = [_label(n) for n in names]
+        ticks = [tick_label(n) for n in names]
         traces = [
-            _bar(ticks, [r["n"] - r["overdue"] for r in backlog], COLORS["after"], _("In time")),
-            _bar(ticks, [r["overdue"] for r in backlog], COLORS["bad"], _("Overdue")),
+            bar_trace(ticks, [r["n"] - r["overdue"] for r in backlog], COLORS["after"], _("In time")),
+            bar_trace(ticks, [r["overdue"] for r in backlog], COLORS["bad"], _("Overdue")),
         ]
         charts.append(
-            _chart(
+            make_chart(
                 traces,
                 "backlog",
                 _("Open work and overdue work by department (now)"),
@@ -458,13 +460,13 @@ def _projects_by_phase(user, f: Filters) -> dict:
         projects = projects.filter(processes=f.process_id)
     counts = dict(projects.order_by().values_list("phase").annotate(n=Count("id", distinct=True)))
     phases = [(value, str(label)) for value, label in ProjectPhase.choices]
-    bars = _bar(
+    bars = bar_trace(
         [counts.get(value, 0) for value, _label_ in phases],
-        [_label(label, 16) for _value, label in phases],
+        [tick_label(label, 16) for _value, label in phases],
         [COLORS["before"] if value == ProjectPhase.CLOSED else COLORS["after"] for value, _l in phases],
         orientation="h",
     )
-    return _chart(
+    return make_chart(
         [bars],
         "projects",
         _("Improvement projects by phase"),
@@ -479,7 +481,7 @@ def _projects_by_phase(user, f: Filters) -> dict:
 # ------------------------------------------------------------------------------
 
 
-def _bucket_hours(mean_seconds, requested) -> Decimal:
+def bucket_width(mean_seconds, requested) -> Decimal:
     """The requested width, or the narrowest that puts the mean within the first six buckets."""
     if requested:
         return Decimal(min(max(requested, 1), 168))
@@ -491,7 +493,7 @@ def _bucket_hours(mean_seconds, requested) -> Decimal:
     return Decimal(BUCKET_HOURS[-1])
 
 
-def _quarters(runs, group: str | None = None) -> dict:
+def cycle_quarters(runs, group: str | None = None) -> dict:
     """``{quarter-hour index: [runs, their total seconds]}`` in one pass, or with ``group`` a field
     name ``{its value: {quarter-hour index: [...]}}``."""
     quarter = Least(Cast(F("cycle_seconds") / QUARTER, IntegerField()), Value(QUARTERS_CAP))
@@ -505,7 +507,7 @@ def _quarters(runs, group: str | None = None) -> dict:
     return result
 
 
-def _merge(*counts: dict) -> dict:
+def merge_quarters(*counts: dict) -> dict:
     merged: dict = {}
     for quarters in counts:
         for index, (n, total) in quarters.items():
@@ -515,12 +517,12 @@ def _merge(*counts: dict) -> dict:
     return merged
 
 
-def _runs_and_mean(quarters: dict) -> tuple[int, float | None]:
+def runs_and_mean(quarters: dict) -> tuple[int, float | None]:
     n = sum(cell[0] for cell in quarters.values())
     return n, (sum(cell[1] for cell in quarters.values()) / n if n else None)
 
 
-def _buckets(quarters: dict, size: Decimal) -> dict:
+def bucket_counts(quarters: dict, size: Decimal) -> dict:
     """``{bucket index: runs}`` for buckets ``size`` hours wide; the last takes every longer run."""
     width = int(size * 4)  # quarter hours per bucket
     result: dict = {}
@@ -530,7 +532,7 @@ def _buckets(quarters: dict, size: Decimal) -> dict:
     return result
 
 
-def _bucket_rows(series: list[dict], size: Decimal) -> tuple[list[str], list[list]]:
+def bucket_rows(series: list[dict], size: Decimal) -> tuple[list[str], list[list]]:
     """Category labels and table rows (from, to, one count per series) from the first to the last
     bucket that holds a run."""
     seen = {index for counts in series for index in counts}
@@ -550,14 +552,14 @@ def _bucket_rows(series: list[dict], size: Decimal) -> tuple[list[str], list[lis
     return labels, table
 
 
-def _histogram_traces(labels, series_names, series_counts, colors) -> list[dict]:
+def histogram_traces(labels, series_names, series_counts, colors) -> list[dict]:
     return [
-        _bar(labels, counts, color, name)
+        bar_trace(labels, counts, color, name)
         for name, counts, color in zip(series_names, series_counts, colors, strict=True)
     ]
 
 
-def _histogram_layout(table: list[list]) -> dict:
+def histogram_layout(table: list[list]) -> dict:
     return {
         "barmode": "group",
         "bargap": 0.15,
@@ -593,45 +595,45 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
         runs = runs.filter(department__in=f.department_ids)
     finished = runs.filter(status="done", cycle_seconds__isnull=False, finished_at__gte=lo, finished_at__lt=hi)
 
-    if _wanted(only, "cycle-time"):
+    if is_wanted(only, "cycle-time"):
         # after: the current standard; before: the versions published before it (not a newer one on trial)
         if current:
             earlier = process.versions.filter(number__lt=current.number).values_list("pk", flat=True)
             finished = finished.filter(version__in=[*earlier, current.pk])
-        by_version = _quarters(finished, "version_id")
+        by_version = cycle_quarters(finished, "version_id")
         after_q = by_version.pop(current.pk, {}) if current else {}
-        before_q = _merge(*by_version.values())
-        (n_before, mean_before), (n_after, mean_after) = _runs_and_mean(before_q), _runs_and_mean(after_q)
-        _n, mean = _runs_and_mean(_merge(before_q, after_q))
-        size = _bucket_hours(mean, _int(params.get("bucket")))
-        before, after = _buckets(before_q, size), _buckets(after_q, size)
-        labels, table = _bucket_rows([before, after], size)
-        traces = _histogram_traces(
+        before_q = merge_quarters(*by_version.values())
+        (n_before, mean_before), (n_after, mean_after) = runs_and_mean(before_q), runs_and_mean(after_q)
+        _n, mean = runs_and_mean(merge_quarters(before_q, after_q))
+        size = bucket_width(mean, int_param(params.get("bucket")))
+        before, after = bucket_counts(before_q, size), bucket_counts(after_q, size)
+        labels, table = bucket_rows([before, after], size)
+        traces = histogram_traces(
             labels,
             [_("Before (earlier versions)"), _("After (current version)")],
             [[row[2] for row in table], [row[3] for row in table]],
             [COLORS["before"], COLORS["after"]],
         )
         result["charts"].append(
-            _chart(
+            make_chart(
                 traces,
                 "cycle-time",
                 _("Cycle time distribution before and after"),
                 [_("Cycle time from (h)"), _("to (h)"), _("Runs before"), _("Runs after")],
                 table,
-                layout=_histogram_layout(table),
+                layout=histogram_layout(table),
             )
         )
         result["summary"] = {
             "n_before": n_before,
-            "mean_before": _hours(mean_before),
+            "mean_before": to_hours(mean_before),
             "n_after": n_after,
-            "mean_after": _hours(mean_after),
-            "change": _change(mean_before, mean_after),
+            "mean_after": to_hours(mean_after),
+            "change": change_percent(mean_before, mean_after),
             "version": current,
         }
 
-    if (_wanted(only, "step-time") or _wanted(only, "step-on-time")) and current is not None:
+    if (is_wanted(only, "step-time") or is_wanted(only, "step-on-time")) and current is not None:
         steps = {s.pk: s for s in current.steps.filter(automatic=False).order_by("position")}
         items = access.scope_queryset(
             user,
@@ -660,16 +662,16 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
         stats = [(step, rows.get(pk, empty)) for pk, step in steps.items()]
         names = [f"{step.position}. {step.name}" for step, _row in stats]
         nothing = not any(row["n"] for _step, row in stats)
-        ticks = [_label(n) for n in names]
-        if _wanted(only, "step-time"):
-            waiting = [_hours(row["waiting"]) for _step, row in stats]
-            working = [_hours(row["working"]) for _step, row in stats]
+        ticks = [tick_label(n) for n in names]
+        if is_wanted(only, "step-time"):
+            waiting = [to_hours(row["waiting"]) for _step, row in stats]
+            working = [to_hours(row["working"]) for _step, row in stats]
             split = [
-                _bar(ticks, waiting, COLORS["bad"], _("Waiting (h)")),
-                _bar(ticks, working, COLORS["after"], _("Working (h)")),
+                bar_trace(ticks, waiting, COLORS["bad"], _("Waiting (h)")),
+                bar_trace(ticks, working, COLORS["after"], _("Working (h)")),
             ]
             result["charts"].append(
-                _chart(
+                make_chart(
                     split,
                     "step-time",
                     _("Waiting and working time per step"),
@@ -683,11 +685,11 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
                     empty=nothing,
                 )
             )
-        if _wanted(only, "step-on-time"):
-            rates = [_rate(row["punctual"], row["timed"]) for _step, row in stats]
+        if is_wanted(only, "step-on-time"):
+            rates = [percent(row["punctual"], row["timed"]) for _step, row in stats]
             result["charts"].append(
-                _chart(
-                    [_bar(ticks, rates, COLORS["ok"])],
+                make_chart(
+                    [bar_trace(ticks, rates, COLORS["ok"])],
                     "step-on-time",
                     _("On-time rate per step"),
                     [_("Step"), _("Time limit"), _("Steps with a limit"), _("On time"), _("On-time rate (%)")],
@@ -700,7 +702,7 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
                 )
             )
 
-    if _wanted(only, "volume"):
+    if is_wanted(only, "volume"):
         by_week = _by_week(
             runs.filter(started_at__gte=lo, started_at__lt=hi),
             "started_at",
@@ -712,8 +714,8 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
         weeks = [week.isoformat() for week, _row in by_week]
         weekly = [row for _week, row in by_week]
         result["charts"].append(
-            _chart(
-                [_bar(weeks, [row["n"] for row in weekly], COLORS["after"])],
+            make_chart(
+                [bar_trace(weeks, [row["n"] for row in weekly], COLORS["after"])],
                 "volume",
                 _("Runs started per week"),
                 [_("Week"), _("Runs started"), _("Of which finished")],
@@ -727,217 +729,18 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
     return result
 
 
-# Pilot dashboard
+# The registry
 # ------------------------------------------------------------------------------
 
-
-def _limit_hours(step) -> float | None:
-    """A step's limit in hours when it is counted in hours (working days depend on the calendar)."""
-    if step is None or step.time_limit is None or step.time_unit == TimeUnit.WORKING_DAYS:
-        return None
-    return float(step.time_limit)
+# Every dashboard by its key: the pages and the chart exports (``/metrics/charts/<key>/...``) look them up here.
+# An app above metrics adds its own from its ``AppConfig.ready()`` with ``dashboard_register`` (pilots adds
+# "pilot", its arms against each other), so metrics imports no app above it.
+DASHBOARDS: dict[str, Callable[..., dict]] = {"overview": overview, "process": process_dashboard}
 
 
-def pilot_dashboard(*, user, params, only: str | None = None) -> dict:
-    """A pilot against its control group: cycle-time distribution, mean time per step against the
-    limit, on-time rate per step. The runs are those the pilot attributed to each group."""
-    from pilots import selectors as pilot_selectors
-    from pilots.choices import Arm
-
-    pilots = pilot_selectors.pilot_list(user=user).order_by("-starts_on", "-pk")
-    chosen = _int(params.get("pilot"))
-    pilot = (pilots.filter(pk=chosen).first() if chosen else None) or pilots.first()
-    result = {"pilots": pilots, "pilot": pilot, "charts": [], "query": {}, "summary": None}
-    if pilot is None:
-        return result
-    result["query"] = {"pilot": pilot.pk}
-    result["period"] = pilot_selectors.report_period(pilot)
-    has_control = pilot.control_departments.exists()
-    arms = [Arm.PILOT, Arm.CONTROL] if has_control else [Arm.PILOT]
-    arm_names = {Arm.PILOT: _("Pilot"), Arm.CONTROL: _("Control")}
-    colors = {Arm.PILOT: COLORS["pilot"], Arm.CONTROL: COLORS["control"]}
-    finished = Run.objects.filter(pilot_link__pilot=pilot, status="done", cycle_seconds__isnull=False)
-    result["has_control"] = has_control
-
-    if _wanted(only, "cycle-time"):
-        started = pilot_selectors.pilot_report_runs(pilot)
-        by_arm = _quarters(finished, "pilot_link__arm")
-        per_arm = {}
-        for arm in arms:
-            done, mean = _runs_and_mean(by_arm.get(arm, {}))
-            per_arm[arm] = {"n": started.get(arm, 0), "done": done, "mean": mean}
-        _n, mean = _runs_and_mean(_merge(*by_arm.values()))
-        size = _bucket_hours(mean, _int(params.get("bucket")))
-        counts = {arm: _buckets(quarters, size) for arm, quarters in by_arm.items()}
-        labels, table = _bucket_rows([counts.get(arm, {}) for arm in arms], size)
-        traces = _histogram_traces(
-            labels,
-            [arm_names[arm] for arm in arms],
-            [[row[2 + i] for row in table] for i in range(len(arms))],
-            [colors[arm] for arm in arms],
-        )
-        result["charts"].append(
-            _chart(
-                traces,
-                "cycle-time",
-                _("Cycle time distribution: pilot and control"),
-                [
-                    _("Cycle time from (h)"),
-                    _("to (h)"),
-                    *[_("Runs: %(group)s") % {"group": arm_names[a]} for a in arms],
-                ],
-                table,
-                layout=_histogram_layout(table),
-            )
-        )
-        empty = {"n": 0, "done": 0, "mean": None}
-        pilot_row, control_row = per_arm.get(Arm.PILOT, empty), per_arm.get(Arm.CONTROL, empty)
-        pilot_h, control_h = _hours(pilot_row["mean"]), _hours(control_row["mean"])
-        result["summary"] = {
-            "pilot": pilot_row,
-            "control": control_row,
-            "pilot_hours": pilot_h,
-            "control_hours": control_h,
-            "change": _change(control_row["mean"], pilot_row["mean"]),
-        }
-
-    if _wanted(only, "step-time") or _wanted(only, "step-on-time"):
-        # The pilot tries its version; the control group keeps the process's current standard.
-        trial = {s.position: s for s in pilot.version.steps.filter(automatic=False)}
-        current = pilot.version.process.versions.filter(status="published").first()
-        kept = {s.position: s for s in current.steps.filter(automatic=False)} if current else {}
-        rows = {
-            (row["position"], row["run__pilot_link__arm"]): row
-            for row in WorkItem.objects.filter(run__pilot_link__pilot=pilot, kind="step", automatic=False)
-            .values("position", "run__pilot_link__arm")
-            .annotate(
-                finished=Count("id", filter=Q(status="done")),
-                mean=Avg("duration_seconds", filter=Q(status="done")),
-                timed=Count("id", filter=Q(on_time__isnull=False)),
-                punctual=Count("id", filter=Q(on_time=True)),
-            )
-            .order_by()
-        }
-        positions = sorted(set(trial) | {p for p, _arm in rows} | (set(kept) if has_control else set()))
-        empty = {"finished": 0, "mean": None, "timed": 0, "punctual": 0}
-
-        def step_name(position):
-            step = trial.get(position) or kept.get(position)
-            return f"{position}. {step.name}" if step else f"{position}."
-
-        names = [step_name(p) for p in positions]
-        nothing = not any(row["finished"] or row["timed"] for row in rows.values())
-        ticks = [_label(n) for n in names]
-        if _wanted(only, "step-time"):
-            traces = [
-                _bar(ticks, [_hours(rows.get((p, arm), empty)["mean"]) for p in positions], colors[arm], arm_names[arm])
-                for arm in arms
-            ]
-            # the limit of each standard as a bar-wide mark; one mark where both standards agree
-            trial_limits = [_limit_hours(trial.get(p)) for p in positions]
-            kept_limits = [_limit_hours(kept.get(p)) for p in positions] if has_control else list(trial_limits)
-            same = [t if t == k else None for t, k in zip(trial_limits, kept_limits, strict=True)]
-            marks = [(_("Time limit"), same, COLORS["limit"])]
-            if same != trial_limits or same != kept_limits:
-                marks = [
-                    (_("Limit (both standards)"), same, COLORS["limit"]),
-                    (
-                        _("Limit (pilot standard)"),
-                        [t if t != k else None for t, k in zip(trial_limits, kept_limits, strict=True)],
-                        COLORS["pilot"],
-                    ),
-                    (
-                        _("Limit (current standard)"),
-                        [k if t != k else None for t, k in zip(trial_limits, kept_limits, strict=True)],
-                        COLORS["bad"],
-                    ),
-                ]
-            for name, values, color in marks:
-                if any(v is not None for v in values):
-                    traces.append(
-                        {
-                            "type": "scatter",
-                            "name": name,
-                            "x": ticks,
-                            "y": values,
-                            "mode": "markers",
-                            "marker": {"symbol": "line-ew", "size": 34, "line": {"width": 3, "color": color}},
-                        }
-                    )
-            header = [_("Step"), _("Limit (pilot standard)")]
-            if has_control:
-                header.append(_("Limit (current standard)"))
-            for arm in arms:
-                header += [
-                    _("Mean time (h): %(group)s") % {"group": arm_names[arm]},
-                    _("Steps finished: %(group)s") % {"group": arm_names[arm]},
-                ]
-            table = []
-            for name, p in zip(names, positions, strict=True):
-                limits = [trial.get(p), kept.get(p)] if has_control else [trial.get(p)]
-                line = [name, *[time_limit_text(s.time_limit, s.time_unit) if s else "—" for s in limits]]
-                for arm in arms:
-                    row = rows.get((p, arm), empty)
-                    line += [_hours(row["mean"]), row["finished"]]
-                table.append(line)
-            result["charts"].append(
-                _chart(
-                    traces,
-                    "step-time",
-                    _("Mean time per step against the limit"),
-                    header,
-                    table,
-                    layout={
-                        "barmode": "group",
-                        "xaxis": {"type": "category"},
-                        "yaxis": {"title": {"text": _("hours (mean)")}, "rangemode": "tozero"},
-                    },
-                    empty=nothing,
-                )
-            )
-        if _wanted(only, "step-on-time"):
-            traces = [
-                _bar(
-                    ticks,
-                    [
-                        _rate(rows.get((p, arm), empty)["punctual"], rows.get((p, arm), empty)["timed"])
-                        for p in positions
-                    ],
-                    colors[arm],
-                    arm_names[arm],
-                )
-                for arm in arms
-            ]
-            header = [_("Step")]
-            for arm in arms:
-                header += [
-                    _("Steps with a limit: %(group)s") % {"group": arm_names[arm]},
-                    _("On time: %(group)s") % {"group": arm_names[arm]},
-                    _("On-time rate (%%): %(group)s") % {"group": arm_names[arm]},
-                ]
-            table = []
-            for name, p in zip(names, positions, strict=True):
-                line = [name]
-                for arm in arms:
-                    row = rows.get((p, arm), empty)
-                    line += [row["timed"], row["punctual"], _rate(row["punctual"], row["timed"])]
-                table.append(line)
-            result["charts"].append(
-                _chart(
-                    traces,
-                    "step-on-time",
-                    _("On-time rate per step"),
-                    header,
-                    table,
-                    layout={
-                        "barmode": "group",
-                        "xaxis": {"type": "category"},
-                        "yaxis": {"range": [0, 105], "ticksuffix": "%"},
-                    },
-                    empty=nothing,
-                )
-            )
-    return result
-
-
-DASHBOARDS = {"overview": overview, "process": process_dashboard, "pilot": pilot_dashboard}
+def dashboard_register(key: str, function: Callable[..., dict]) -> None:
+    """Add a dashboard: ``function(*, user, params, only=None)`` returns its ``charts`` (each with a ``key``)
+    and ``query``; ``only`` builds just that chart."""
+    if DASHBOARDS.get(key, function) is not function:
+        raise ImproperlyConfigured(f"two dashboards are registered as {key!r}")
+    DASHBOARDS[key] = function

@@ -12,9 +12,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from processes import access
+from processes.models import Run, WorkItem
 
-from .choices import Computation, Source
-from .models import Evaluation, Indicator, Measurement
+from ..choices import Computation, Source
+from ..models import Indicator, Measurement
 
 HOUR = Decimal(3600)
 
@@ -77,7 +78,6 @@ def _rate(total: int, counted: int) -> Value:
 
 def computed_value(indicator: Indicator, process_id: int, start: date, end: date, *, run_ids=None) -> Value:
     """``run_ids`` (a subquery of run ids, e.g. a pilot's runs) narrows the runs counted."""
-    from processes.models import Run, WorkItem
 
     lo, hi = period_bounds(start, end)
     runs = Run.objects.filter(version__process_id=process_id)
@@ -194,7 +194,6 @@ def computed_values_over(indicators, process_id: int, periods, *, run_ids=None) 
     errors, and escalations and backlog among them) and its open manual steps (escalations, backlog).
     Rows are grouped by where their timestamps fall among the periods' ends, and each period adds up its
     groups. The results equal ``computed_value``'s, which stays the reference."""
-    from processes.models import Run, WorkItem
 
     wanted = [i for i in indicators if i.source == Source.COMPUTED]
     kinds = {i.computation for i in wanted}
@@ -336,18 +335,6 @@ def indicator_values_over(indicators, process_id: int, periods, *, run_ids=None)
                 values[indicator.pk] = measured_value(indicator, process_id, start, end)
         answers.append(values)
     return answers
-
-
-def evaluation_list(*, user):
-    qs = Evaluation.objects.select_related("process", "process__department", "created_by")
-    return access.scope_queryset(user, qs, field="process__department")
-
-
-def evaluation_get(*, user, pk):
-    from django.shortcuts import get_object_or_404
-
-    qs = evaluation_list(user=user).prefetch_related("rows__indicator")
-    return get_object_or_404(qs, pk=pk)
 
 
 def measurement_list(*, user):

@@ -5,17 +5,28 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from processes import access
 from processes.constants import APPROVE_STANDARD, MANAGE_PROJECT
 
-from . import selectors
-from .choices import Direction, TargetKind, Verdict
-from .constants import FAR_MARGIN, MIN_OBSERVATIONS, SIGNIFICANCE_LEVEL
-from .models import Evaluation, EvaluationRow, Indicator, Measurement
+from ..choices import Direction, TargetKind, Verdict
+from ..constants import (
+    FAR_MARGIN,
+    MIN_OBSERVATIONS,
+    REASON_FAR,
+    REASON_MET,
+    REASON_NO_DATA,
+    REASON_NO_TARGET,
+    REASON_NOT_MET,
+    REASON_NOT_SIGNIFICANT,
+    REASON_TOO_FEW,
+    SIGNIFICANCE_LEVEL,
+)
+from ..models import Evaluation, EvaluationRow
+from ..selectors import indicators as selectors
 
 
 def _require(user, capability, department_id):
@@ -94,16 +105,6 @@ def judge(*, before, after, direction: str, target_kind: str, target_value, p_va
         if value >= bound:
             return Verdict.REACHED, REASON_MET
     return Verdict.NOT_REACHED, REASON_NOT_MET
-
-
-# Why a verdict was given: a code stored on the row, shown in the reader's language.
-REASON_NO_DATA = "no_data"
-REASON_TOO_FEW = "too_few"
-REASON_NOT_SIGNIFICANT = "not_significant"
-REASON_NO_TARGET = "no_target"
-REASON_FAR = "far"
-REASON_MET = "met"
-REASON_NOT_MET = "not_met"
 
 
 def reason_text(code: str, p_value: float | None = None) -> str:
@@ -251,58 +252,3 @@ def evaluation_row_override(*, row: EvaluationRow, user, verdict: str, reason: s
 
 # Measurements
 # ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def measurement_upsert(*, user, indicator, process, source, external_id="", **values) -> tuple[Measurement, bool]:
-    """Create a measurement, or update the one of the same indicator and process with the same
-    ``external_id`` (idempotent for clients). Only the roles of ``access.can_write_measurements`` write,
-    in their scope; the key includes the process, so another department's ``external_id`` is never
-    found (nor touched) from here: the caller gets their own row."""
-    if not access.can_write_measurements(user, process.department_id):
-        raise PermissionDenied(_("Your role or department does not allow this."))
-    measurement = None
-    if external_id:
-        measurement = (
-            Measurement.objects.select_for_update()
-            .filter(indicator=indicator, process=process, external_id=external_id)
-            .first()
-        )
-    created = measurement is None
-    if created:
-        measurement = Measurement(indicator=indicator, process=process, external_id=external_id, created_by=user)
-    measurement.source = source
-    for name, value in values.items():
-        setattr(measurement, name, value)
-    measurement.full_clean()
-    measurement._history_user = user
-    try:
-        with transaction.atomic():
-            measurement.save()
-    except IntegrityError:
-        raise ValidationError({"external_id": [_("Another measurement uses this external id.")]}) from None
-    return measurement, created
-
-
-def indicator_for_code(code: str) -> Indicator:
-    return Indicator.objects.get(code=code)
-
-
-@transaction.atomic
-def measurements_import(*, user, rows: list[dict]) -> int:
-    """Store checked rows (``metrics.imports.parse``) all together; an ``external_id`` updates its row."""
-    from processes.models import Process
-
-    from .models import Indicator
-
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    processes = {p.code: p for p in Process.objects.all()}
-    for row in rows:
-        values = dict(row)
-        services_row = {
-            "indicator": indicators[values.pop("indicator")],
-            "process": processes[values.pop("process")],
-            "external_id": values.pop("external_id", ""),
-        }
-        measurement_upsert(user=user, source="import", **services_row, **values)
-    return len(rows)

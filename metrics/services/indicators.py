@@ -1,8 +1,20 @@
-"""The indicators every installation has out of the box (the seed's three among them).
+"""Write side of indicators: the catalogue every installation has out of the box, and measurements
+(entered by hand, imported from a file, posted by a REST client).
 
-Kept by a post_migrate handler, like the role groups: created when missing, never overwritten, so an
-admin's edits to a definition stay.
+The seed indicators are kept by a post_migrate handler, like the role groups: created when missing, never
+overwritten, so an admin's edits to a definition stay.
 """
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from processes import access
+from processes.models import Process
+
+from ..models import Indicator, Measurement
 
 INDICATORS = [
     # code, English, Chinese, unit, direction, source, computation, definition (en), definition (zh)
@@ -153,8 +165,6 @@ INDICATORS = [
 
 
 def ensure_seed_indicators(**kwargs):
-    from .models import Indicator
-
     for code, en, zh, unit, direction, source, computation, def_en, def_zh in INDICATORS:
         Indicator.objects.get_or_create(
             code=code,
@@ -169,3 +179,55 @@ def ensure_seed_indicators(**kwargs):
                 definition_zh=def_zh,
             ),
         )
+
+
+@transaction.atomic
+def measurement_upsert(*, user, indicator, process, source, external_id="", **values) -> tuple[Measurement, bool]:
+    """Create a measurement, or update the one of the same indicator and process with the same
+    ``external_id`` (idempotent for clients). Only the roles of ``access.can_write_measurements`` write,
+    in their scope; the key includes the process, so another department's ``external_id`` is never
+    found (nor touched) from here: the caller gets their own row."""
+    if not access.can_write_measurements(user, process.department_id):
+        raise PermissionDenied(_("Your role or department does not allow this."))
+    measurement = None
+    if external_id:
+        measurement = (
+            Measurement.objects.select_for_update()
+            .filter(indicator=indicator, process=process, external_id=external_id)
+            .first()
+        )
+    created = measurement is None
+    if created:
+        measurement = Measurement(indicator=indicator, process=process, external_id=external_id, created_by=user)
+    measurement.source = source
+    for name, value in values.items():
+        setattr(measurement, name, value)
+    measurement.full_clean()
+    measurement._history_user = user
+    try:
+        with transaction.atomic():
+            measurement.save()
+    except IntegrityError:
+        raise ValidationError({"external_id": [_("Another measurement uses this external id.")]}) from None
+    return measurement, created
+
+
+def indicator_for_code(code: str) -> Indicator:
+    return Indicator.objects.get(code=code)
+
+
+@transaction.atomic
+def measurements_import(*, user, rows: list[dict]) -> int:
+    """Store checked rows (``metrics.imports.indicators.parse``) all together; an ``external_id`` updates its row."""
+
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    processes = {p.code: p for p in Process.objects.all()}
+    for row in rows:
+        values = dict(row)
+        services_row = {
+            "indicator": indicators[values.pop("indicator")],
+            "process": processes[values.pop("process")],
+            "external_id": values.pop("external_id", ""),
+        }
+        measurement_upsert(user=user, source="import", **services_row, **values)
+    return len(rows)

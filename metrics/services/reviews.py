@@ -8,7 +8,6 @@ standard; a tracked item is work for a department with a deadline, escalated lik
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,9 +25,8 @@ from processes.models import ImprovementProject
 from processes.services import execution, standards
 from processes.services import projects as project_services
 
-from . import selectors
-from .choices import ActionKind, ActionStatus
-from .models import Review, ReviewAction
+from ..choices import ActionKind, ActionStatus
+from ..models import Review, ReviewAction
 
 REVIEW_DAYS = 5  # working days the lead has to hold a review
 
@@ -228,42 +226,3 @@ def on_work_finished(*, item, user, at, note) -> None:
                 raise ValidationError({"note": _("Write what was done.")})
             action.status, action.resolution = ActionStatus.DONE, note.strip()
             _audit(action, user).save()
-
-
-# Read side
-# ------------------------------------------------------------------------------
-
-
-def review_list(*, user):
-    qs = Review.objects.select_related("project", "project__department", "work_item", "closed_by")
-    return access.scope_queryset(user, qs, field="project__department")
-
-
-@dataclass
-class GoalFigure:
-    goal: object
-    value: object  # selectors.Value for the review period
-    reached: bool | None
-
-
-def goal_figures(review: Review) -> list[GoalFigure]:
-    """The project's goals with their indicator over the review period, against baseline and target."""
-    rows = []
-    for goal in review.project.goals.select_related("indicator", "process"):
-        value = None
-        if goal.process_id:
-            value = selectors.indicator_value(goal.indicator, goal.process_id, review.period_start, review.period_end)
-        rows.append(GoalFigure(goal, value, _reached(goal, value)))
-    return rows
-
-
-def _reached(goal, value) -> bool | None:
-    if value is None or value.value is None:
-        return None
-    lower = goal.indicator.direction == "lower"
-    if goal.target_kind == "relative":
-        if not goal.baseline_value:
-            return None
-        change = (value.value - goal.baseline_value) * 100 / goal.baseline_value
-        return change <= goal.target_value if lower else change >= goal.target_value
-    return value.value <= goal.target_value if lower else value.value >= goal.target_value

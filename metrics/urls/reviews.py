@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_reviews as views
+from ..views import reviews as views
 
 app_name = "reviews"
 urlpatterns = [

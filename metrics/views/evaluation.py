@@ -1,61 +1,21 @@
-import re
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from opsflow.exports import Sheet, csv_response, xlsx_response
 from processes import access
-from processes.constants import APPROVE_STANDARD, MANAGE_PROJECT, VIEW, VIEW_DASHBOARDS
+from processes.constants import APPROVE_STANDARD, MANAGE_PROJECT, VIEW
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
-from . import dashboards, selectors, services
-from .forms import EvaluationForm, EvaluationRowFormSet, MeasurementForm, OverrideForm
-from .models import EvaluationRow, Indicator
-
-
-def effect_rows(evaluation):
-    """The template 4 table as rows of display values (shared by the page and the exports)."""
-    rows = []
-    for row in evaluation.rows.all():
-        change = row.change_rate * 100 if row.change_rate is not None else None
-        arrow = "↓" if change is not None and change < 0 else ("↑" if change is not None and change > 0 else "")
-        rows.append(
-            {
-                "row": row,
-                "indicator": row.indicator,
-                "before": row.before,
-                "after": row.after,
-                "change": change,
-                "change_text": f"{arrow} {abs(change):.2f}%".strip() if change is not None else "—",
-                "target_text": target_text(row),
-                "verdict": row.get_verdict_display(),
-                "reason": services.reason_text(row.verdict_reason, row.p_value),
-                "final": row.get_override_display() if row.override else row.get_verdict_display(),
-            }
-        )
-    return rows
-
-
-def target_text(row) -> str:
-    if row.target_value is None:
-        return "—"
-    value = f"{row.target_value.normalize():f}"
-    if row.target_kind == "relative":
-        return f"{value}%"
-    sign = "≤" if row.indicator.direction == "lower" else "≥"
-    return f"{sign} {value} {row.indicator.unit}".strip()
-
-
-def _num(value):
-    return f"{value.normalize():f}" if value is not None else ""
+from .. import selectors, services
+from ..forms.evaluation import EvaluationForm, EvaluationRowFormSet, OverrideForm
+from ..models import EvaluationRow
+from ..selectors import dashboards
+from .dashboards import with_exports
 
 
 class EvaluationListView(CapabilityRequiredMixin, TemplateView):
@@ -129,7 +89,7 @@ class EvaluationDetailView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         evaluation = selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
-        rows = effect_rows(evaluation)
+        rows = selectors.effect_rows(evaluation)
         department_id = evaluation.process.department_id
         context.update(
             evaluation=evaluation,
@@ -196,7 +156,7 @@ class EvaluationExportView(CapabilityRequiredMixin, View):
                 r["verdict"],
                 r["row"].get_override_display() if r["row"].override else "",
             ]
-            for r in effect_rows(evaluation)
+            for r in selectors.effect_rows(evaluation)
         ]
         filename = f"template4-evaluation-{evaluation.pk}.{fmt}"
         if fmt == "csv":
@@ -206,199 +166,9 @@ class EvaluationExportView(CapabilityRequiredMixin, View):
         raise Http404
 
 
-class IndicatorListView(CapabilityRequiredMixin, TemplateView):
-    template_name = "metrics/indicator_list.html"
-    capability = VIEW
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["indicators"] = Indicator.objects.all()
-        return context
-
-
-class MeasurementView(CapabilityRequiredMixin, View):
-    """Everyone in scope reads the measurements; the roles of ``access.can_write_measurements`` enter them."""
-
-    capability = VIEW
-    template_name = "metrics/measurements.html"
-
-    def render_page(self, form, status=200):
-        measurements = selectors.measurement_list(user=self.request.user)[:200]
-        context = {"form": form, "measurements": measurements, "can_write": form is not None}
-        return render(self.request, self.template_name, context, status=status)
-
-    def get(self, request):
-        writer = access.can_write_measurements(request.user, any_department=True)
-        return self.render_page(MeasurementForm(user=request.user) if writer else None)
-
-    def post(self, request):
-        if not access.can_write_measurements(request.user, any_department=True):
-            raise PermissionDenied
-        form = MeasurementForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                services.measurement_upsert(
-                    user=request.user,
-                    indicator=data.pop("indicator"),
-                    process=data.pop("process"),
-                    source="manual",
-                    **data,
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, error_messages(exc) if isinstance(exc, ValidationError) else str(exc))
-            else:
-                messages.success(request, _("Measurement saved."))
-                return redirect("metrics:measurements")
-        return self.render_page(form, status=400)
-
-
 # Dashboards
 # ------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("csv", "xlsx")
 
-
-def with_exports(dashboard: str, charts: list[dict], query: dict) -> list[dict]:
-    """Give each chart the links that download its numbers (the same selection) as CSV and XLSX."""
-    suffix = f"?{urlencode(query)}" if query else ""
-    for chart in charts:
-        chart["exports"] = [
-            (
-                fmt.upper(),
-                reverse("metrics:chart-export", kwargs={"dashboard": dashboard, "chart": chart["key"], "fmt": fmt})
-                + suffix,
-            )
-            for fmt in EXPORT_FORMATS
-        ]
-    return charts
-
-
-class DashboardPageView(CapabilityRequiredMixin, TemplateView):
-    """A dashboard page: its filters, summary figures and charts (``dashboards.DASHBOARDS``)."""
-
-    capability = VIEW_DASHBOARDS
-    dashboard = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        data = dashboards.DASHBOARDS[self.dashboard](user=self.request.user, params=self.request.GET)
-        with_exports(self.dashboard, data["charts"], data["query"])
-        context.update(data, periods=dashboards.PERIODS)
-        return context
-
-
-class DashboardView(DashboardPageView):
-    template_name = "metrics/dashboard.html"
-    dashboard = "overview"
-
-
-class ProcessDashboardView(DashboardPageView):
-    template_name = "metrics/process_dashboard.html"
-    dashboard = "process"
-
-
-class PilotDashboardView(DashboardPageView):
-    template_name = "metrics/pilot_dashboard.html"
-    dashboard = "pilot"
-
-
-def _selection(dashboard: str, data: dict) -> list[list]:
-    """What the numbers were selected by, for the workbook's second sheet."""
-    rows = [[_("Exported"), timezone.localtime().strftime("%Y-%m-%d %H:%M")]]
-    f = data.get("filters")
-    if f is not None:
-        rows.append([_("Period"), f"{f.start.isoformat()} – {f.end.isoformat()}"])
-        department = f.departments.filter(pk=f.department).first() if f.department else None
-        rows.append([_("Department"), department.name if department else _("all")])
-    if data.get("process") is not None:
-        rows.append([_("Process"), data["process"].name])
-    elif f is not None:
-        process = f.processes.filter(pk=f.process).first() if f.process else None
-        rows.append([_("Process"), process.name if process else _("all")])
-    if data.get("pilot") is not None:
-        rows.append([_("Pilot"), data["pilot"].name])
-    if data.get("evaluation") is not None:
-        rows.append([_("Effect evaluation"), data["evaluation"].title])
-    return rows
-
-
-class ChartExportView(CapabilityRequiredMixin, View):
-    """One chart's numbers, exactly as its table shows them, as CSV or XLSX (formula cells
-    neutralised by ``opsflow.exports``). The query string selects as on the dashboard page."""
-
-    capability = VIEW
-
-    def get(self, request, dashboard, chart, fmt):
-        if fmt not in EXPORT_FORMATS:
-            raise Http404
-        if dashboard == "evaluation":  # the effect table's chart, beside the table (VIEW suffices there)
-            pk = request.GET.get("evaluation", "")
-            evaluation = selectors.evaluation_get(user=request.user, pk=int(pk) if pk.isdigit() else 0)
-            data = {"charts": [dashboards.effect_chart(effect_rows(evaluation))], "evaluation": evaluation}
-        elif dashboard in dashboards.DASHBOARDS:
-            if not access.can(request.user, VIEW_DASHBOARDS, any_department=True):
-                raise PermissionDenied
-            data = dashboards.DASHBOARDS[dashboard](user=request.user, params=request.GET, only=chart)
-        else:
-            raise Http404
-        found = next((c for c in data["charts"] if c["key"] == chart), None)
-        if found is None:
-            raise Http404
-        filename = f"{dashboard}-{chart}-{timezone.localdate().isoformat()}.{fmt}"
-        if fmt == "csv":
-            return csv_response(filename, found["header"], found["rows"])
-        title = re.sub(r"[\\/*?:\[\]]", " ", found["title"]).strip()  # characters a sheet name may not hold
-        sheets = [
-            Sheet(title, found["header"], found["rows"]),
-            Sheet(_("Selection"), [_("Filter"), _("Value")], _selection(dashboard, data)),
-        ]
-        return xlsx_response(filename, sheets)
-
-
-class MeasurementImportView(CapabilityRequiredMixin, View):
-    """Baseline data from CSV/XLSX: upload, see every row checked, then confirm; a bad file stores nothing.
-    Only for the roles that write measurements (``access.can_write_measurements``), checked at both steps."""
-
-    capability = MANAGE_PROJECT
-    template_name = "metrics/measurement_import.html"
-
-    def get(self, request):
-        from opsflow.forms import UploadForm
-
-        return render(request, self.template_name, {"form": UploadForm()})
-
-    def post(self, request):
-        from opsflow.forms import UploadForm
-        from opsflow.imports import read_table
-
-        from . import imports
-
-        if "token" in request.POST:
-            rows = imports.take(request.user, request.POST["token"])
-            if rows is None:
-                messages.error(request, _("The preview expired; upload the file again."))
-                return redirect("metrics:measurement-import")
-            try:
-                count = services.measurements_import(user=request.user, rows=rows)
-            except (ValidationError, PermissionDenied) as exc:
-                for message in error_messages(exc) if isinstance(exc, ValidationError) else [str(exc)]:
-                    messages.error(request, message)
-                return redirect("metrics:measurement-import")
-            messages.success(request, _("%(n)s measurement(s) imported.") % {"n": count})
-            return redirect("metrics:measurements")
-        form = UploadForm(request.POST, request.FILES)
-        context = {"form": form}
-        if form.is_valid():
-            try:
-                header, table = read_table(form.cleaned_data["file"])
-                rows, errors = imports.parse(request.user, header, table)
-            except ValidationError as exc:
-                rows, errors = [], error_messages(exc)
-            if not rows and not errors:
-                errors = [_("The file has no rows.")]
-            context.update(
-                rows=rows, errors=errors, token=imports.stash(request.user, rows) if rows and not errors else ""
-            )
-            return render(request, self.template_name, context, status=400 if errors else 200)
-        return render(request, self.template_name, context, status=400)
+def _num(value):
+    return f"{value.normalize():f}" if value is not None else ""

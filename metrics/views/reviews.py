@@ -1,49 +1,25 @@
 """Periodic review pages (phase 6): the list, and one review with its figures, conclusions and actions."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from processes.constants import VIEW
-from processes.models import Department, Process
 from processes.services.execution import Conflict
-from processes.services.projects import project_processes
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
-from . import reviews
-from .choices import ActionKind
-
-
-class ConclusionsForm(forms.Form):
-    conclusions = forms.CharField(label=gettext_lazy("Conclusions"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class ActionForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Action"), choices=ActionKind.choices)
-    description = forms.CharField(label=gettext_lazy("What to do"), widget=forms.Textarea(attrs={"rows": 2}))
-    process = forms.ModelChoiceField(
-        label=gettext_lazy("Process (to adjust its standard)"), queryset=Process.objects.none(), required=False
-    )
-    responsible_department = forms.ModelChoiceField(
-        label=gettext_lazy("Responsible department (tracked item)"), queryset=Department.objects.none(), required=False
-    )
-    due_days = forms.IntegerField(label=gettext_lazy("Due (working days)"), min_value=1, max_value=120, required=False)
-
-    def __init__(self, *args, review, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = project_processes(review.project).order_by("code")
-        self.fields["responsible_department"].queryset = Department.objects.order_by("code")
+from ..forms.reviews import ActionForm, ConclusionsForm
+from ..selectors import reviews as review_selectors
+from ..services import reviews
 
 
 def review_get(user, pk):
-    return get_object_or_404(reviews.review_list(user=user), pk=pk)
+    return get_object_or_404(review_selectors.review_list(user=user), pk=pk)
 
 
 class ReviewListView(CapabilityRequiredMixin, TemplateView):
@@ -52,7 +28,7 @@ class ReviewListView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["reviews"] = reviews.review_list(user=self.request.user)[:200]
+        context["reviews"] = review_selectors.review_list(user=self.request.user)[:200]
         context["now"] = timezone.now()
         return context
 
@@ -66,7 +42,7 @@ class ReviewDetailView(CapabilityRequiredMixin, View):
         return {
             "review": review,
             "can_manage": can_manage and review.closed_at is None,
-            "figures": reviews.goal_figures(review),
+            "figures": review_selectors.goal_figures(review),
             "actions": review.actions.select_related("process", "draft_version", "responsible_department", "work_item"),
             "conclusions_form": bound.get("conclusions")
             or ConclusionsForm(initial={"conclusions": review.conclusions}),

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from metrics.reviews import reviews_due
+        from metrics.services.reviews import reviews_due
         from pilots.services.rollout import reviews_create_due
         from processes.services.execution import escalation_sweep
         from processes.services.webhooks import webhook_deliveries_due
