@@ -22,14 +22,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Avg, Count, F, Func, IntegerField, Q, Sum, Value
+from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, Least, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from processes import access
-from processes.choices import ProjectPhase, Role
+from processes.choices import ProjectPhase, Role, WorkKind
 from processes.formatting import time_limit as time_limit_text
 from processes.models import (
     Department,
@@ -44,6 +44,7 @@ from processes.models import (
 from processes.models.base import is_chinese
 from processes.models.execution import OPEN_STATUSES
 
+from ..computations import ON_TIME_RATE, WAITING_TIME, WORKING_TIME
 from .indicators import period_bounds
 
 COLORS = {
@@ -354,13 +355,12 @@ def overview(*, user, params, only: str | None = None) -> dict:
 
     if is_wanted(only, "on-time"):
         by_week = _by_week(
-            steps.filter(finished_at__gte=lo, finished_at__lt=hi, status="done"),
+            steps.filter(ON_TIME_RATE.q(lo, hi)),
             "finished_at",
             lo,
             hi,
             n=Count("id"),
-            timed=Count("id", filter=Q(on_time__isnull=False)),
-            punctual=Count("id", filter=Q(on_time=True)),
+            **ON_TIME_RATE.terms(),  # timed, punctual
         )
         weeks = [week.isoformat() for week, _row in by_week]
         weekly = [row for _week, row in by_week]
@@ -638,26 +638,20 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
         items = access.scope_queryset(
             user,
             WorkItem.objects.filter(
-                step_id__in=list(steps),
-                kind="step",
-                automatic=False,
-                status="done",
-                finished_at__gte=lo,
-                finished_at__lt=hi,
+                WAITING_TIME.q(lo, hi), step_id__in=list(steps), kind=WorkKind.STEP, automatic=False
             ),
         )
         if f.department_ids is not None:
             items = items.filter(run__department__in=f.department_ids)
-        rows = {
-            row["step_id"]: row
-            for row in items.values("step_id").annotate(
-                waiting=Avg("waiting_seconds"),
-                working=Avg("working_seconds"),
-                n=Count("id"),
-                punctual=Count("id", filter=Q(on_time=True)),
-                timed=Count("id", filter=Q(on_time__isnull=False)),
-            )
-        }
+        rows = {}
+        for row in items.values("step_id").annotate(
+            n=Count("id"),
+            **WAITING_TIME.measure.mean_terms(),
+            **WORKING_TIME.measure.mean_terms(),
+            **ON_TIME_RATE.terms(),
+        ):
+            row["waiting"], row["working"] = WAITING_TIME.measure.seconds(row), WORKING_TIME.measure.seconds(row)
+            rows[row["step_id"]] = row
         empty = {"waiting": None, "working": None, "n": 0, "punctual": 0, "timed": 0}
         stats = [(step, rows.get(pk, empty)) for pk, step in steps.items()]
         names = [f"{step.position}. {step.name}" for step, _row in stats]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext as _
 
+from metrics.computations import ON_TIME_RATE
 from metrics.selectors.dashboards import (
     COLORS,
     bar_trace,
@@ -112,8 +113,7 @@ def pilot_dashboard(*, user, params, only: str | None = None) -> dict:
             .annotate(
                 finished=Count("id", filter=Q(status="done")),
                 mean=Avg("duration_seconds", filter=Q(status="done")),
-                timed=Count("id", filter=Q(on_time__isnull=False)),
-                punctual=Count("id", filter=Q(on_time=True)),
+                **ON_TIME_RATE.terms(),  # timed, punctual
             )
             .order_by()
         }
