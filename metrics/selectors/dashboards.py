@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from processes import access
-from processes.choices import ProjectPhase, Role, WorkKind
+from processes.choices import ProjectPhase, Role, RunStatus, VersionStatus, WorkKind
 from processes.formatting import time_limit as time_limit_text
 from processes.models import (
     Department,
@@ -585,7 +585,7 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
     f.process = str(process.pk)
     result["query"] = f.query()
     lo, hi = f.bounds
-    current = process.versions.filter(status="published").first()
+    current = process.versions.filter(status=VersionStatus.PUBLISHED).first()
     result["version"] = current
     # the process's versions by id: no join to the versions table on a million rows
     runs = access.scope_queryset(
@@ -593,7 +593,7 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
     )
     if f.department_ids is not None:
         runs = runs.filter(department__in=f.department_ids)
-    finished = runs.filter(status="done", cycle_seconds__isnull=False, finished_at__gte=lo, finished_at__lt=hi)
+    finished = runs.filter(status=RunStatus.DONE, cycle_seconds__isnull=False, finished_at__gte=lo, finished_at__lt=hi)
 
     if is_wanted(only, "cycle-time"):
         # after: the current standard; before: the versions published before it (not a newer one on trial)
@@ -703,7 +703,7 @@ def process_dashboard(*, user, params, only: str | None = None) -> dict:
             lo,
             hi,
             n=Count("id"),
-            done=Count("id", filter=Q(status="done")),
+            done=Count("id", filter=Q(status=RunStatus.DONE)),
         )
         weeks = [week.isoformat() for week, _row in by_week]
         weekly = [row for _week, row in by_week]

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from processes import access
 
+from ..choices import Direction, TargetKind
 from ..models import Evaluation
 from ..services.evaluation import reason_text
 
@@ -47,7 +48,7 @@ def target_text(row) -> str:
     if row.target_value is None:
         return "—"
     value = f"{row.target_value.normalize():f}"
-    if row.target_kind == "relative":
+    if row.target_kind == TargetKind.RELATIVE:
         return f"{value}%"
-    sign = "≤" if row.indicator.direction == "lower" else "≥"
+    sign = "≤" if row.indicator.direction == Direction.LOWER else "≥"
     return f"{sign} {value} {row.indicator.unit}".strip()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from processes import access
 
+from ..choices import Direction, TargetKind
 from ..models import Review
 from .indicators import indicator_value
 
@@ -36,8 +37,8 @@ def goal_figures(review: Review) -> list[GoalFigure]:
 def _reached(goal, value) -> bool | None:
     if value is None or value.value is None:
         return None
-    lower = goal.indicator.direction == "lower"
-    if goal.target_kind == "relative":
+    lower = goal.indicator.direction == Direction.LOWER
+    if goal.target_kind == TargetKind.RELATIVE:
         if not goal.baseline_value:
             return None
         change = (value.value - goal.baseline_value) * 100 / goal.baseline_value

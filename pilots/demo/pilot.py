@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from metrics import demo as metrics_demo
+from processes.choices import VersionStatus
 from processes.models import Department, ImprovementProject, StandardVersion, User
 from processes.services import execution, standards
 
@@ -32,7 +33,7 @@ def _teams():
 
 def _trial_version(users) -> StandardVersion:
     """Version 2 of order processing, approved (review within 1.5 h instead of 2 h)."""
-    current = StandardVersion.objects.get(process__code="order-processing", status="published")
+    current = StandardVersion.objects.get(process__code="order-processing", status=VersionStatus.PUBLISHED)
     draft = standards.version_new_draft(
         version=current,
         user=users["specialist"],
@@ -72,7 +73,7 @@ def load():
         baseline_end=metrics_demo.BASELINE[1],
     )
     pilot = pilots.pilot_start(pilot=pilot, user=manager)
-    current = StandardVersion.objects.get(process__code="order-processing", status="published")
+    current = StandardVersion.objects.get(process__code="order-processing", status=VersionStatus.PUBLISHED)
 
     def run(department, external_id, started, minutes):
         run, created = execution.run_start(

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from processes.choices import VersionStatus
 from processes.demo import demo_users
 from processes.models import Department, ImprovementProject, StandardVersion
 
@@ -23,7 +24,7 @@ NAME_ZH = "订单处理：新标准推广"
 def load(users=None) -> RolloutPlan | None:
     if users is None:
         users = demo_users()
-    version = StandardVersion.objects.filter(process__code="order-processing", status="published").first()
+    version = StandardVersion.objects.filter(process__code="order-processing", status=VersionStatus.PUBLISHED).first()
     if version is None or RolloutPlan.objects.filter(name_en=NAME_EN).exists():
         return None
     director, manager, specialist, it = users["director"], users["manager"], users["specialist"], users["it"]

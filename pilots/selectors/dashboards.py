@@ -26,7 +26,7 @@ from metrics.selectors.dashboards import (
     tick_label,
     to_hours,
 )
-from processes.choices import TimeUnit
+from processes.choices import RunStatus, TimeUnit, VersionStatus, WorkStatus
 from processes.formatting import time_limit as time_limit_text
 from processes.models import Run, WorkItem
 
@@ -56,7 +56,7 @@ def pilot_dashboard(*, user, params, only: str | None = None) -> dict:
     arms = [Arm.PILOT, Arm.CONTROL] if has_control else [Arm.PILOT]
     arm_names = {Arm.PILOT: _("Pilot"), Arm.CONTROL: _("Control")}
     colors = {Arm.PILOT: COLORS["pilot"], Arm.CONTROL: COLORS["control"]}
-    finished = Run.objects.filter(pilot_link__pilot=pilot, status="done", cycle_seconds__isnull=False)
+    finished = Run.objects.filter(pilot_link__pilot=pilot, status=RunStatus.DONE, cycle_seconds__isnull=False)
     result["has_control"] = has_control
 
     if is_wanted(only, "cycle-time"):
@@ -104,15 +104,15 @@ def pilot_dashboard(*, user, params, only: str | None = None) -> dict:
     if is_wanted(only, "step-time") or is_wanted(only, "step-on-time"):
         # The pilot tries its version; the control group keeps the process's current standard.
         trial = {s.position: s for s in pilot.version.steps.filter(automatic=False)}
-        current = pilot.version.process.versions.filter(status="published").first()
+        current = pilot.version.process.versions.filter(status=VersionStatus.PUBLISHED).first()
         kept = {s.position: s for s in current.steps.filter(automatic=False)} if current else {}
         rows = {
             (row["position"], row["run__pilot_link__arm"]): row
             for row in WorkItem.objects.filter(run__pilot_link__pilot=pilot, kind="step", automatic=False)
             .values("position", "run__pilot_link__arm")
             .annotate(
-                finished=Count("id", filter=Q(status="done")),
-                mean=Avg("duration_seconds", filter=Q(status="done")),
+                finished=Count("id", filter=Q(status=WorkStatus.DONE)),
+                mean=Avg("duration_seconds", filter=Q(status=WorkStatus.DONE)),
                 **ON_TIME_RATE.terms(),  # timed, punctual
             )
             .order_by()

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
 from metrics import selectors as metric_selectors
+from metrics.choices import Computation, Direction
 from metrics.models import Indicator
 from processes import access
-from processes.choices import VersionStatus
+from processes.choices import VersionStatus, WorkStatus
 from processes.constants import VIEW
 from processes.formatting import time_limit as time_limit_text
 from processes.models import Escalation, Run, WorkItem
@@ -141,13 +142,13 @@ def survey_results(survey) -> list[QuestionResult]:
 TWO_PLACES = Decimal("0.01")
 # The figures compared between the pilot, the control group and the baseline, in this order.
 REPORT_COMPUTATIONS = [
-    "cycle_time",
-    "step_time",
-    "run_on_time_rate",
-    "on_time_rate",
-    "error_rate",
-    "exception_rate",
-    "escalation_rate",
+    Computation.CYCLE_TIME,
+    Computation.STEP_TIME,
+    Computation.RUN_ON_TIME_RATE,
+    Computation.ON_TIME_RATE,
+    Computation.ERROR_RATE,
+    Computation.EXCEPTION_RATE,
+    Computation.ESCALATION_RATE,
 ]
 
 
@@ -251,7 +252,7 @@ def pilot_report(pilot: Pilot) -> Report:
         if pilot_value.value is not None and baseline_value.value:
             change = ((pilot_value.value - baseline_value.value) * 100 / baseline_value.value).quantize(TWO_PLACES)
             if change != 0:
-                better = (change < 0) == (indicator.direction == "lower")
+                better = (change < 0) == (indicator.direction == Direction.LOWER)
         figures.append(Figure(indicator, pilot_value, control_value, baseline_value, change, better))
 
     run_counts = pilot_report_runs(pilot)
@@ -262,8 +263,8 @@ def pilot_report(pilot: Pilot) -> Report:
         .values("step_id", "position", "title_en", "title_zh", "step__time_limit", "step__time_unit")
         .annotate(
             started=Count("id"),
-            finished=Count("id", filter=Q(status="done")),
-            mean=Avg("duration_seconds", filter=Q(status="done")),
+            finished=Count("id", filter=Q(status=WorkStatus.DONE)),
+            mean=Avg("duration_seconds", filter=Q(status=WorkStatus.DONE)),
             judged=Count("id", filter=Q(on_time__isnull=False)),
             timely=Count("id", filter=Q(on_time=True)),
             late=Count("id", filter=Q(on_time=False)),
