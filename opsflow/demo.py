@@ -1,15 +1,15 @@
 """The demo world of the whole site (site glue: ``manage.py loaddemo``, the tests' and benchmarks'
 fixtures): each app's demo loader in the order their data depends on each other. Only this module
 knows every app; each app's ``demo`` loads its own data (``processes.demo``, ``metrics.demo``,
-``pilots.demo`` and ``pilots.demo_rollout``).
+``pilots.demo.pilot`` and ``pilots.demo.rollout``).
 
 Every loader is idempotent, so running ``loaddemo`` twice changes nothing.
 """
 
 from metrics import demo as metrics_demo
 from metrics.models import Indicator
-from pilots import demo as pilot_demo
-from pilots import demo_rollout
+from pilots.demo import pilot as pilot_demo
+from pilots.demo import rollout as demo_rollout
 from processes.demo import (
     DEMO_PASSWORD,
     USERS,

@@ -2,7 +2,7 @@
 
 from processes.services.work import RunRoute
 
-from . import selectors
+from .selectors import pilot as selectors
 
 
 def run_route(*, process_id: int, department_id: int, business_line: str, at) -> RunRoute | None:

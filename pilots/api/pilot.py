@@ -14,8 +14,8 @@ from processes.choices import TimeUnit
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Step
 
-from .. import selectors
 from ..models import CustomerInterview, FeedbackItem, Pilot, StandUp, Survey, SurveyQuestion
+from ..selectors import pilot as selectors
 from ..services import pilot as pilots
 
 

@@ -18,9 +18,9 @@ from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
 from processes.services import work
 
-from .. import selectors_rollout as selectors
 from ..choices import Cadence, Tier
 from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
+from ..selectors import rollout as selectors
 from ..services import rollout as services
 
 

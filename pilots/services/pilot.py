@@ -22,7 +22,6 @@ from processes.constants import MANAGE_PROJECT, VIEW
 from processes.selectors.calendar import deadline
 from processes.services import standards, work
 
-from .. import selectors
 from ..choices import FeedbackStatus, PilotStatus, QuestionKind
 from ..models import (
     CustomerInterview,
@@ -34,6 +33,7 @@ from ..models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from ..selectors import pilot as selectors
 from . import webhooks
 
 # The staff questionnaire every survey starts with (ratings 1-5 on clarity and efficiency, comments).

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from metrics.reviews import reviews_due
+from metrics.services.reviews import reviews_due
 from pilots.services.rollout import reviews_create_due
 from processes.services.webhooks import webhook_deliveries_due
 from processes.services.work import escalation_sweep
