@@ -28,9 +28,13 @@ run: messages
 test: messages
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
+# lint-imports: the layers and "plumbing imports no app" contracts ([tool.importlinter] in pyproject.toml);
+# check_private_imports.py: no module imports another module's _private name.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_private_imports.py
 
 fmt: install
 	$(VENV)/bin/ruff format .

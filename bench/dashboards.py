@@ -85,8 +85,10 @@ def main() -> int:
     from django.test import Client
     from django.utils import translation
 
-    from metrics import dashboards, services
+    from metrics import services
+    from metrics.selectors import dashboards
     from pilots.models import Pilot
+    from pilots.selectors.dashboards import pilot_dashboard
     from processes.models import Department, Process, Run, User, WorkItem
 
     if args.reseed:
@@ -132,7 +134,7 @@ def main() -> int:
             ),
             (
                 f"pilot dashboard, {user.username}",
-                lambda u=user: dashboards.pilot_dashboard(user=u, params={"pilot": str(pilot)}),
+                lambda u=user: pilot_dashboard(user=u, params={"pilot": str(pilot)}),
             ),
         ]
     client = Client(SERVER_NAME="localhost")

@@ -4,12 +4,12 @@ stream in constant memory (design section 8).
     python -m bench.eventlog [--rows 1000000] [--limit-mb 150]
 
 It writes event logs of 100,000, 500,000 and 1,000,000 rows (the first rows of one generated log) in
-the format the upload accepts (``case,activity,start,end,resource``, see ``processes/mapping.py``)
+the format the upload accepts (``case,activity,start,end,resource``, see ``processes/selectors/mapping.py``)
 to ``var/bench_eventlog_<rows>.csv``: 200,000 cases of order processing (five activities; one in
 ten cases loops back to a second review), written in time order, so a case's events are spread over
 thousands of lines as in a real export. Each file is then imported in a fresh Python process through
 the upload's code path (the page's ``UploadForm`` over the file on disk, as Django hands over an
-upload spooled to a temporary file, then ``processes.mapping.discover``); the process reports its
+upload spooled to a temporary file, then ``processes.selectors.mapping.discover``); the process reports its
 peak RSS (``resource.getrusage``) and the RSS before the import. Memory is constant when the peak
 grows by less than ``--growth-mb`` (20 MB) from 100,000 to 1,000,000 rows; the script also fails
 when a peak is above ``--limit-mb``, or the discovery does not count every case and event. The
@@ -103,7 +103,7 @@ def child(path: str) -> None:
     from django.core.files.uploadedfile import UploadedFile
 
     from opsflow.forms import UploadForm
-    from processes import mapping
+    from processes.selectors import mapping
 
     before = _rss_mb()
     t0 = time.perf_counter()

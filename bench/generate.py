@@ -240,8 +240,8 @@ def seed(items: int, rng: random.Random, *, per_department: int = 12, backlog_da
     from django.db import transaction
     from django.utils import timezone
 
+    from opsflow import demo
     from pilots.models import Pilot, PilotRun
-    from processes import demo
     from processes.models import Department, Escalation, ExceptionPlan, Run, StandardVersion, User, WorkItem
 
     started = time.perf_counter()

@@ -87,7 +87,7 @@ def main() -> int:
 
     from processes import selectors
     from processes.models import User, WorkItem
-    from processes.models.execution import OPEN_STATUSES
+    from processes.models.work import OPEN_STATUSES
 
     translation.activate("en")
     total = WorkItem.objects.count()

@@ -9,24 +9,24 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from processes.choices import ProjectPhase, WorkKind
+        from processes.services import projects, work
         from processes.tombstones import track
 
-        from .indicators import ensure_seed_indicators
+        from .deliverables import iteration_deliverables
         from .models import Evaluation, Indicator, Measurement, Review
+        from .services.indicators import ensure_seed_indicators
+        from .services.reviews import on_work_finished
 
         track(Indicator, department=None)  # organisation-wide
         for model in (Measurement, Evaluation):
             track(model, department="process.department_id")
         track(Review, department="project.department_id")
 
+        # the iteration phase's effect evaluation, a deliverable the kernel's projects cannot import
+        projects.deliverables_register(ProjectPhase.ITERATION, iteration_deliverables)
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
 
-        from processes.signals import work_item_finished
-
-        from .reviews import on_work_finished
-
-        work_item_finished.connect(
-            lambda sender, item, user, at, note, **kwargs: on_work_finished(item=item, user=user, at=at, note=note),
-            weak=False,
-            dispatch_uid="metrics.reviews",
-        )
+        # the periodic reviews' work in the inbox, and what closes a review or action when it is completed
+        work.kind_register(WorkKind.REVIEW, WorkKind.REVIEW.label, on_finished=on_work_finished)
+        work.kind_register(WorkKind.ACTION, WorkKind.ACTION.label, on_finished=on_work_finished)

@@ -10,3 +10,11 @@ FAR_MARGIN = Decimal("0.20")
 MIN_OBSERVATIONS = 30
 # A difference whose p-value is at or above this is not significant: keep tracking.
 SIGNIFICANCE_LEVEL = 0.05
+# Why a verdict was given: a code stored on the row, shown in the reader's language.
+REASON_NO_DATA = "no_data"
+REASON_TOO_FEW = "too_few"
+REASON_NOT_SIGNIFICANT = "not_significant"
+REASON_NO_TARGET = "no_target"
+REASON_FAR = "far"
+REASON_MET = "met"
+REASON_NOT_MET = "not_met"

@@ -6,6 +6,6 @@ from celery import shared_task
 @shared_task(name="metrics.periodic_reviews")
 def periodic_reviews():
     """Open the review of the month or quarter just ended for every project in continuous optimization."""
-    from .reviews import reviews_due
+    from .services.reviews import reviews_due
 
     return reviews_due()

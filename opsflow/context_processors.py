@@ -1,4 +1,9 @@
+"""Site glue: what every page's base template shows (the menu, the business calendar's gaps)."""
+
 from django.conf import settings
+from django.utils import timezone
+
+from processes.selectors import calendar
 
 from .site import menu_for
 
@@ -16,10 +21,6 @@ def site(request):
 def calendar_gaps() -> list[int]:
     """Years whose official holidays are unknown while deadlines may fall in them: this year, next
     year from November on (when the State Council publishes it), and any year a deadline has used."""
-    from django.utils import timezone
-
-    from processes import calendar
-
     today = timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return sorted(set(calendar.unknown_years(years)) | set(calendar.calendar_warnings()))

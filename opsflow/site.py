@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from processes import access
+from processes.choices import ProjectPhase
 from processes.constants import MANAGE_ORG, VIEW, VIEW_DASHBOARDS, VIEW_ORG
 from processes.phases import PHASES
 
@@ -41,11 +42,11 @@ def _sections():
         )
     ]
     extra = {
-        "preparation": [Entry(_("Improvement projects"), "projects:list", "work")],
-        "standards": [Entry(_("Process standards"), "standards:process-list", "description")],
-        "pilot": [Entry(_("Pilots"), "pilots:list", "science")],
-        "rollout": [Entry(_("Rollout plans"), "rollouts:list", "campaign")],
-        "iteration": [
+        ProjectPhase.PREPARATION: [Entry(_("Improvement projects"), "projects:list", "work")],
+        ProjectPhase.STANDARDS: [Entry(_("Process standards"), "standards:process-list", "description")],
+        ProjectPhase.PILOT: [Entry(_("Pilots"), "pilots:list", "science")],
+        ProjectPhase.ROLLOUT: [Entry(_("Rollout plans"), "rollouts:list", "campaign")],
+        ProjectPhase.ITERATION: [
             Entry(_("Periodic reviews"), "reviews:list", "event_repeat"),
             Entry(_("Case library"), "cases:list", "menu_book"),
             Entry(_("Effect evaluations"), "metrics:evaluation-list", "assessment"),
@@ -54,9 +55,8 @@ def _sections():
         ],
     }
     for phase in PHASES:
-        label = _("Phase %(number)s: %(title)s") % {"number": phase.number, "title": phase.title}
         guide = Entry(_("Guide"), "phase", phase.icon, kwargs=(("slug", phase.slug),))
-        sections.append((label, [*extra.get(phase.slug, []), guide]))
+        sections.append((phase.heading, [*extra.get(phase.value, []), guide]))
     sections.append(
         (
             _("Organisation"),

@@ -19,8 +19,8 @@ api_v1 = [
     path("work/", include(process_api.work_urls)),
     path("projects/", include(process_api.project_urls)),
     path("metrics/", include("metrics.api.urls")),
-    path("pilots/", include("pilots.api.urls")),
-    path("rollouts/", include("pilots.api.urls_rollout")),
+    path("pilots/", include("pilots.api.urls.pilot")),
+    path("rollouts/", include("pilots.api.urls.rollout")),
 ]
 
 urlpatterns = [
@@ -77,10 +77,10 @@ urlpatterns = [
     # the split view serves its start-up script as a file: no inline script under the CSP
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("metrics/", include("metrics.urls")),
-    path("reviews/", include("metrics.urls_reviews")),
-    path("pilots/", include("pilots.urls")),
-    path("rollouts/", include("pilots.urls_rollout")),
-    path("integrations/", include("processes.urls_integrations")),
+    path("reviews/", include("metrics.urls.reviews")),
+    path("pilots/", include("pilots.urls.pilot")),
+    path("rollouts/", include("pilots.urls.rollout")),
+    path("integrations/", include("processes.urls.integrations")),
     path("", include("processes.urls")),
 ]
 

@@ -8,10 +8,23 @@ class PilotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from metrics.selectors.dashboards import dashboard_register
+        from processes.choices import WorkKind
+        from processes.services import work
         from processes.tombstones import track
 
         from . import models as m
-        from . import receivers  # noqa: F401  (closes feedback items, milestones and reviews)
+        from . import receivers
+        from .selectors.dashboards import pilot_dashboard
+        from .services import pilot, rollout
+
+        # the pilots' work in the inbox, and what closes its record when it is completed
+        work.kind_register(WorkKind.FEEDBACK, WorkKind.FEEDBACK.label, on_finished=pilot.on_work_finished)
+        work.kind_register(WorkKind.MILESTONE, WorkKind.MILESTONE.label, on_finished=rollout.on_work_finished)
+        work.kind_register(WorkKind.REVIEW, WorkKind.REVIEW.label, on_finished=rollout.on_work_finished)
+
+        work.run_router_register(receivers.run_route)  # runs in a pilot's scope use its trial version
+        dashboard_register("pilot", pilot_dashboard)  # the pilot dashboard at /metrics/pilot/
 
         # deletions that syncing clients see, scoped by the department of the process tried or rolled out
         for model in (m.Pilot, m.RolloutPlan):

@@ -4,13 +4,28 @@ Every loader is idempotent: it creates what is missing and saves a row only when
 running ``loaddemo`` twice changes nothing (not even the audit trail).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from .choices import EscalationTarget, Role, TimeUnit
-from .models import Department, ImprovementProject, Process, StandardVersion, User
+from . import services
+from .choices import (
+    BottleneckKind,
+    CaseSource,
+    EscalationTarget,
+    Level,
+    NoteKind,
+    ProblemSource,
+    Role,
+    TimeUnit,
+    VersionStatus,
+    WorkKind,
+)
+from .models import Case, Department, ImprovementProject, Process, StandardVersion, User
+from .selectors.mapping import parse_flow
+from .services import cases, projects, work
 
 DEMO_PASSWORD = "demo"
 
@@ -336,8 +351,6 @@ def _standards(d):
 
 def load_standards(departments, users):
     """Publish the demo standards through the services (author: the specialist; approver: a manager)."""
-    from . import services
-
     for spec in _standards(departments):
         process = Process.objects.filter(code=spec["process"]["code"]).first()
         if process is not None and process.versions.exists():
@@ -364,14 +377,9 @@ def load_standards(departments, users):
 
 def load_runs(users):
     """Runs of the seed's order process in every state: on time, late, escalated, with an exception."""
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    from .services import work
-
-    order = StandardVersion.objects.get(process__code="order-processing", status="published")
-    complaint = StandardVersion.objects.get(process__code="complaint-handling", status="published")
+    order = StandardVersion.objects.get(process__code="order-processing", status=VersionStatus.PUBLISHED)
+    complaint = StandardVersion.objects.get(process__code="complaint-handling", status=VersionStatus.PUBLISHED)
     now = timezone.now().replace(second=0, microsecond=0)
     sales, warehouse, logistics = users["sales"], users["warehouse"], users["logistics"]
 
@@ -380,7 +388,7 @@ def load_runs(users):
         return run if created else None
 
     def step(run, position):
-        return run.items.get(kind="step", position=position)
+        return run.items.get(kind=WorkKind.STEP, position=position)
 
     # on time: every step well within its limit
     run = start(order, "SO-1001", "Order SO-1001 (on time)", now - timedelta(days=3))
@@ -437,13 +445,11 @@ def load_demo_runs():
     load_runs(demo_users())
 
 
-def load_projects():
-    """The seed's improvement project: goals, team, problem list, and template 1's two rows."""
-    from metrics.models import Indicator
-
-    from .mapping import parse_flow
-    from .services import projects
-
+def load_projects(*, indicators):
+    """The seed's improvement project: goals, team, problem list, and template 1's two rows.
+    ``indicators`` maps the codes of the metrics app's indicators ("cycle-time", "complaint-rate") to
+    them: the goals measure against them, and the site's demo loader (``opsflow.demo``) passes them in
+    so that this app does not import metrics."""
     if ImprovementProject.objects.filter(name_en="Order and complaint processes").exists():
         return
     users = demo_users()
@@ -470,7 +476,7 @@ def load_projects():
     projects.goal_save(
         project=project,
         user=author,
-        indicator=Indicator.objects.get(code="cycle-time"),
+        indicator=indicators["cycle-time"],
         process=order,
         description_en="Cut order processing time by 20%",
         description_zh="订单处理时长缩短 20%",
@@ -481,7 +487,7 @@ def load_projects():
     projects.goal_save(
         project=project,
         user=author,
-        indicator=Indicator.objects.get(code="complaint-rate"),
+        indicator=indicators["complaint-rate"],
         process=complaint,
         description_en="Lower the customer complaint rate by 15%",
         description_zh="客户投诉率降低 15%",
@@ -493,23 +499,23 @@ def load_projects():
         project=project,
         user=author,
         process=order,
-        source="data",
-        severity="high",
+        source=ProblemSource.DATA,
+        severity=Level.HIGH,
         description="Review backlog delays delivery (average review 4 h) / 审核积压导致发货延迟",
     )
     projects.problem_save(
         project=project,
         user=author,
         process=complaint,
-        source="customer",
-        severity="medium",
+        source=ProblemSource.CUSTOMER,
+        severity=Level.MEDIUM,
         description="No clear cross-department responsibility; customers wait 3 days / "
         "跨部门职责不清，客户平均等待 3 天",
     )
     projects.note_save(
         project=project,
         user=author,
-        kind="interview",
+        kind=NoteKind.INTERVIEW,
         date=date(2026, 6, 15),
         subject="Sales team / 销售团队",
         text="Reviewing an order means switching between several systems. / 审核订单需要在多个系统间切换。",
@@ -556,7 +562,7 @@ def load_projects():
         project=project,
         user=author,
         process=order,
-        kind="choke_point",
+        kind=BottleneckKind.CHOKE_POINT,
         step="manual review",
         evidence="Reviews pile up at the Sales desk: 4 h on average, 57% of the whole flow.",
         proposed_fix="Review limit 2 h; merge order information and review into one system.",
@@ -568,26 +574,8 @@ def load_projects():
     projects.gate_decide(project=project, user=users["director"], approve=True)
 
 
-def load_metrics():
-    from metrics import demo as metrics_demo
-
-    metrics_demo.load()
-
-
-def load_pilots():
-    """Phase 4 and 5: the regional sales team's pilot, and the rollout plan (pilots app)."""
-    from pilots import demo as pilot_demo
-    from pilots import demo_rollout
-
-    pilot_demo.load()
-    demo_rollout.load()
-
-
 def load_cases():
     """Two lessons in the case library: one from the pilot, one from the complaint process."""
-    from .models import Case
-    from .services import cases
-
     if Case.objects.exists():
         return
     users = demo_users()
@@ -605,7 +593,7 @@ def load_cases():
         department=departments["sales"],
         process=Process.objects.get(code="order-processing"),
         project=project,
-        source="pilot",
+        source=CaseSource.PILOT,
         tags=["time limit", "pilot", "审核"],
     )
     cases.case_save(
@@ -619,22 +607,6 @@ def load_cases():
         department=departments["customer-service"],
         process=Process.objects.get(code="complaint-handling"),
         project=project,
-        source="project",
+        source=CaseSource.PROJECT,
         tags=["hand-off", "交接"],
     )
-
-
-LOADERS = [
-    load_organisation,
-    load_processes,
-    load_demo_runs,
-    load_projects,
-    load_metrics,
-    load_pilots,
-    load_cases,
-]
-
-
-def load_all():
-    for loader in LOADERS:
-        loader()

@@ -6,94 +6,20 @@ gate task's data), which either creates the next step's task or ends the run. Th
 escalation, metrics) lives on ``WorkItem`` rows, written by ``processes.services.work`` in the
 same transaction as the flow's state change. No per-task timers: a due time on the work item and one
 indexed sweep (DESIGN.md section 8).
+
+``StepView`` and ``DecidedIf`` are viewflow's ``View`` and ``If`` with fewer statements per step
+(``opsflow.fastpath.nodes``; the fast path's index is ``opsflow/fastpath/__init__.py``).
 """
 
-from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import STATUS, flow, lock
+from viewflow.workflow import flow, lock
 from viewflow.workflow.flow.views import UpdateProcessView
 from viewflow.workflow.models import Process as FlowProcess
-from viewflow.workflow.models import Task as FlowTask
-from viewflow.workflow.nodes.if_gate import IfActivation
-from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import task_finished
 
-from opsflow.fastpath.compiled import CompiledInsert
+from opsflow.fastpath.nodes import DecidedIf, StepView
 
 from .models import RunProcess, RunTask
-
-# A new task's link to the task before it (viewflow's ``task.previous.add(previous)``) as one prepared
-# INSERT: a new task has no links yet, so nothing can conflict, and Django's own add sends no
-# m2m_changed signal either while no receiver listens to it (its "fast add").
-_LINK = CompiledInsert(FlowTask.previous.through, ["from_task_id", "to_task_id"])
-
-
-def _link_previous(task, previous):
-    _LINK([[task.pk, previous.pk]])
-
-
-def _new_task(flow_task, prev_activation, token, data, seed):
-    """The unsaved task row of ``flow_task`` after ``prev_activation``, as viewflow's activations build it."""
-    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
-    task.data = data if data is not None else {}
-    task.seed = seed
-    return task
-
-
-class DecidedIfActivation(IfActivation):
-    """An If gateway whose condition reads only the data it is created with: it is decided when it is
-    created and stored already done, in one INSERT.
-
-    viewflow's own If stores the gate task, opens a savepoint to evaluate the condition (which may run
-    any code and fail), and updates the task to done: four statements more on every step of every run.
-    The task row, its link to the step before it and the ``task_finished`` signal stay the same."""
-
-    @classmethod
-    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = _new_task(flow_task, prev_activation, token, data, seed)
-        activation = cls(task)
-        activation._condition_result = flow_task._condition(activation)
-        task.status = STATUS.DONE
-        task.finished = now()
-        task.save()
-        _link_previous(task, prev_activation.task)
-        task_finished.send(sender=flow_task.flow_class, process=activation.process, task=task)
-        return activation
-
-
-class DecidedIf(flow.If):
-    """``flow.If`` for a condition on the gate task's own data (see ``DecidedIfActivation``)."""
-
-    activation_class = DecidedIfActivation
-
-
-class StepViewActivation(ViewActivation):
-    """viewflow's ``ViewActivation.create``, with the link to the task before written by ``_link_previous``."""
-
-    @classmethod
-    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = _new_task(flow_task, prev_activation, token, data, seed)
-        activation = cls(task)
-        owner_permission = flow_task.calc_owner_permission(activation)
-        if owner_permission:
-            task.owner_permission = owner_permission
-            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
-        owner = flow_task.calc_owner(activation)
-        if owner:
-            task.owner = owner
-            task.status = STATUS.ASSIGNED
-        task.save()
-        _link_previous(task, prev_activation.task)
-        if flow_task._on_create is not None:
-            flow_task._on_create(activation)
-        return activation
-
-
-class StepView(flow.View):
-    """``flow.View`` whose tasks are created by ``StepViewActivation``."""
-
-    activation_class = StepViewActivation
 
 
 class RunFlow(flow.Flow):

@@ -1,25 +1,44 @@
-"""The six lifecycle phases of an improvement project, as the plan describes them."""
+"""The six lifecycle phases of an improvement project, defined once: their slug and title are the
+``ProjectPhase`` choices (a project's ``phase`` column), their number is their place in ``PHASES``;
+this module adds what the pages tell about each (icon, purpose, deliverables). Everything that lists
+the phases (the services' gate order, the site menu, the phase pages, the pages' "Phase n: title"
+headings) reads them from here."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ProjectPhase
+
 
 @dataclass(frozen=True)
 class Phase:
-    slug: str
-    number: int
-    title: str
+    value: ProjectPhase
     icon: str
     purpose: str
     deliverables: tuple
 
+    @property
+    def slug(self) -> str:
+        return self.value.value
+
+    @property
+    def title(self):
+        return self.value.label
+
+    @property
+    def number(self) -> int:
+        return ORDER.index(self.value) + 1
+
+    @property
+    def heading(self) -> str:
+        """ "Phase 3: Standard setting", as the menu and the pages' eyebrows say it."""
+        return _("Phase %(number)s: %(title)s") % {"number": self.number, "title": self.title}
+
 
 PHASES = (
     Phase(
-        "preparation",
-        1,
-        _("Preparation"),
+        ProjectPhase.PREPARATION,
         "flag",
         _(
             "Set optimization goals with numeric targets tied to strategy, form a cross-department project team "
@@ -33,9 +52,7 @@ PHASES = (
         ),
     ),
     Phase(
-        "mapping",
-        2,
-        _("Process mapping"),
+        ProjectPhase.MAPPING,
         "map",
         _(
             "Draw the as-is flow end to end with the responsible role and time of each step, then find break "
@@ -44,9 +61,7 @@ PHASES = (
         (_("Current-state analysis (template 1)"), _("As-is flowchart"), _("Bottleneck analysis table")),
     ),
     Phase(
-        "standards",
-        3,
-        _("Standard setting"),
+        ProjectPhase.STANDARDS,
         "rule",
         _(
             "Fix the optimized process as a versioned specification: goal, scope, steps with role and time limit, "
@@ -55,9 +70,7 @@ PHASES = (
         (_("Process standard specification (template 2)"), _("SOP document"), _("Exception plans")),
     ),
     Phase(
-        "pilot",
-        4,
-        _("Pilot run"),
+        ProjectPhase.PILOT,
         "science",
         _(
             "Run the new process in a chosen scope for one or two cycles, record actual durations, exceptions and "
@@ -66,9 +79,7 @@ PHASES = (
         (_("Pilot feedback table (template 3)"), _("Surveys"), _("Pilot feedback report")),
     ),
     Phase(
-        "rollout",
-        5,
-        _("Full rollout"),
+        ProjectPhase.ROLLOUT,
         "campaign",
         _(
             "Roll the process out with a timetable and owners, train management, execution and support staff in "
@@ -77,9 +88,7 @@ PHASES = (
         (_("Rollout plan"), _("Tiered training"), _("Monitoring reviews")),
     ),
     Phase(
-        "iteration",
-        6,
-        _("Continuous optimization"),
+        ProjectPhase.ITERATION,
         "autorenew",
         _(
             "Evaluate key indicators before and after every month or quarter, adjust the standard when new problems "
@@ -89,4 +98,6 @@ PHASES = (
     ),
 )
 
+# The order of the phases (``ProjectPhase`` lists ``CLOSED`` after them, which is no phase).
+ORDER = tuple(phase.value for phase in PHASES)
 PHASES_BY_SLUG = {phase.slug: phase for phase in PHASES}

@@ -5,14 +5,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
+from processes.api.permissions import RolePermission
 from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, Process
 
-from .. import reviews
 from ..choices import ActionKind
 from ..models import Review, ReviewAction
+from ..selectors import reviews as review_selectors
+from ..services import reviews
 
 
 class ReviewActionSerializer(serializers.ModelSerializer):
@@ -86,7 +87,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
-        return reviews.review_list(user=self.request.user).prefetch_related("actions").order_by("id")
+        return review_selectors.review_list(user=self.request.user).prefetch_related("actions").order_by("id")
 
     def object_department_id(self, obj):
         return obj.project.department_id

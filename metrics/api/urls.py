@@ -1,7 +1,8 @@
 from rest_framework.routers import DefaultRouter
 
+from .evaluation import EvaluationViewSet
+from .indicators import IndicatorViewSet, MeasurementViewSet
 from .reviews import ReviewViewSet
-from .views import EvaluationViewSet, IndicatorViewSet, MeasurementViewSet
 
 router = DefaultRouter()
 router.register("indicators", IndicatorViewSet, basename="indicator")

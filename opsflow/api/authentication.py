@@ -28,6 +28,7 @@ logger = logging.getLogger("opsflow.api.tokens")
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 # knox's lookup of the presented token (by its public prefix, with its user), compiled once per process
+# (opsflow.fastpath.compiled; the fast path's index: opsflow/fastpath/__init__.py)
 _TOKENS_BY_KEY = CompiledRead(lambda key: get_token_model().objects.filter(token_key=key).select_related("user"))
 
 
@@ -82,8 +83,8 @@ class TokenAuthentication(auth.TokenAuthentication):
         )
 
     def authenticate_credentials(self, token):
-        # knox's own, with its token query compiled once (opsflow.fastpath.compiled): building that query was
-        # a twentieth of a REST step completion's CPU, planning it a twentieth of the database's
+        # knox's own (auth.TokenAuthentication.authenticate_credentials), with its token query compiled
+        # once and prepared (opsflow.fastpath.compiled; docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC")
         msg = _("Invalid token.")
         try:
             token = token.decode("utf-8")
@@ -105,7 +106,7 @@ class TokenAuthentication(auth.TokenAuthentication):
     def _cleanup_token(self, auth_token) -> bool:
         # knox reads all the person's tokens on every request to delete the expired ones; only the
         # presented token decides this request, so check that one here (the others are removed above,
-        # when the last use is written)
+        # when the last use is written; docs/benchmarks.md, "REST completions under load (performance issue)")
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
             auth_token.delete()

@@ -10,13 +10,21 @@ the local-memory cache under its lock): one round trip, a few bytes, every reque
 
 The windows are fixed (``minute 17:04``, ``minute 17:05`` ...), so a client can reach up to twice the
 rate across the boundary of two windows; ``Retry-After`` says when the current window ends.
+
+Measured in docs/benchmarks.md, "2026-12-01 05:14-05:35 UTC". ``OPSFLOW_FAST_PATH_OFF=counter_throttle``
+runs DRF's own ``UserRateThrottle`` (opsflow/fastpath/__init__.py).
 """
 
 from rest_framework import throttling
 
+from opsflow.fastpath.switches import enabled
+
 
 class UserRateThrottle(throttling.UserRateThrottle):
     def allow_request(self, request, view):
+        if not enabled("counter_throttle"):
+            self.window_end = None
+            return super().allow_request(request, view)
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
@@ -41,4 +49,6 @@ class UserRateThrottle(throttling.UserRateThrottle):
             return None
 
     def wait(self):
+        if self.window_end is None:  # DRF's own count
+            return super().wait()
         return max(self.window_end - self.now, 0)

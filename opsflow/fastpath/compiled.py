@@ -3,16 +3,21 @@ the hot path of a step completion, which runs them on every request.
 
 - ``CompiledRead``: Django compiles a queryset anew every time it is evaluated. For the locking read of
   a step completion (the work item with its viewflow task and process: 53 columns over 3 tables,
-  ``FOR UPDATE ... NOWAIT``) that compilation was a sixth of the CPU of a whole REST completion.
+  ``FOR UPDATE ... NOWAIT``) that compilation was a large share of a REST completion's CPU
+  (docs/benchmarks.md, "2026-12-01 06:25-07:45 UTC").
   ``CompiledRead`` compiles the queryset once with stand-in values, then runs the same SQL with the real
   ones and turns the rows into model instances exactly as Django's ``ModelIterable`` does, with the
   compiler's own converters and select_related populators. Only plain equality and ``__in`` values may
   vary; each distinct number of values (e.g. a department list's length) is its own shape. The values
   are strings or ids: an id outside 1 to 2**63 - 1 (which no row has, and which the database would
   refuse as a bigint) is run as -1, which no row has either, as the ORM answers such a lookup with no rows.
-- ``CompiledInsert``: whole rows into one table, for the audit rows.
+- ``CompiledInsert``: whole rows into one table, for the audit rows and viewflow's task links.
 - ``execute``: on PostgreSQL both run as server-side prepared statements, planned once per connection
-  (planning the locking read took the server four times as long as running it).
+  (planning cost the server more than running them: docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC").
+
+Switches (``opsflow.fastpath.switches``): ``compiled_read`` off runs the queryset itself,
+``compiled_insert`` off ``bulk_create``, ``compiled_saves`` off Django's ``_do_update``/``_do_insert``;
+``OPSFLOW_PREPARED_STATEMENTS=false`` sends every statement as text.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import re
 from django.conf import settings
 from django.db import connections
 from django.db.models.query import get_related_populators
+
+from .switches import enabled
 
 # Stand-ins: negative ids no row has. Each value of a shape gets its own, so the compiled parameter
 # list says which value goes where, whatever order Django writes the conditions in.
@@ -85,6 +92,8 @@ class CompiledRead:
         self._shapes = {}
 
     def __call__(self, *values, using="default"):
+        if not enabled("compiled_read"):
+            return list(self._build(*values).using(using))
         shape = (using, tuple(_kind(v) for v in values))
         compiled = self._shapes.get(shape)
         if compiled is None:
@@ -120,8 +129,8 @@ class _Compiled:
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, using)
-        # each column's converters, derived once as results_iter derives them on every call (about 80
-        # lookups for the locking read's columns)
+        # each column's converters, derived once as results_iter derives them on every call
+        # (docs/benchmarks.md, "2026-12-01 11:00-23:40 UTC", its last change)
         columns = [s[0] for s in select[0 : compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("CompiledRead: composite fields are not supported")
@@ -149,8 +158,8 @@ class CompiledInsert:
     """``INSERT`` of whole rows into a model's table for a fixed list of columns, its SQL written once
     per number of rows and run by ``execute`` (prepared on PostgreSQL).
 
-    For rows written on every step completion (the audit rows): ``bulk_create`` builds a model instance
-    per row and compiles its statement each time, a tenth of a completion's CPU. Values go through each
+    For rows written on every step completion (the audit rows, viewflow's task links): ``bulk_create``
+    builds a model instance per row and compiles its statement each time. Values go through each
     field's ``get_db_prep_save``, as ``bulk_create`` and ``save`` do; the table's defaults (its id) fill
     the other columns. Nothing is returned and no signal is sent, as with ``bulk_create``."""
 
@@ -161,6 +170,12 @@ class CompiledInsert:
         self._sql = {}
 
     def __call__(self, rows, using="default"):
+        if not enabled("compiled_insert"):
+            model = self.fields[0].model
+            attnames = [field.attname for field in self.fields]
+            objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+            model._base_manager.using(using).bulk_create(objects)
+            return
         connection = connections[using]
         params = [
             field.get_db_prep_save(value, connection=connection)
@@ -192,7 +207,8 @@ class CompiledSaves:
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         meta = base_qs.model._meta  # the table being saved (a parent's, under multi-table inheritance)
         pairs = [(field, value) for field, _model, value in values]
-        if not pairs or meta.select_on_save or base_qs.query.where or not _plain(pairs):
+        plain = pairs and not meta.select_on_save and not base_qs.query.where and _plain(pairs)
+        if not plain or not enabled("compiled_saves"):
             return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
         connection = connections[using]
         sql = _update_sql(using, meta.db_table, meta.pk.column, tuple(field.column for field, _value in pairs))
@@ -204,6 +220,8 @@ class CompiledSaves:
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         connection = connections[using]
+        if not enabled("compiled_saves"):
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
         pairs = [(field, getattr(self, field.attname) if raw else field.pre_save(self, add=True)) for field in fields]
         if not pairs or not _plain(pairs) or not connection.features.can_return_columns_from_insert:
             return super()._do_insert(manager, using, fields, returning_fields, raw)

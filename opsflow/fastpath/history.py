@@ -1,7 +1,13 @@
 """The batched history writer: simple-history's audit rows of one transaction in one INSERT per model.
 
 A step completion writes two work items (the finished step, the next one); their history rows are
-written together at the end of ``batched_history()`` instead of one INSERT per save.
+written together at the end of ``batched_history()`` instead of one INSERT per save (measured in
+docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC").
+
+It stands in for simple-history's ``post_save`` receiver (``HistoricalRecords.post_save`` ->
+``create_historical_record``), switched off per save with ``skip_history_when_saving``, and writes
+what ``bulk_history_create`` writes. Switch ``batched_history`` off (``opsflow.fastpath.switches``)
+and every save writes its own history row at once, as simple-history does.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from django.utils import timezone
 from simple_history.utils import get_change_reason_from_object
 
 from .compiled import CompiledInsert
+from .switches import enabled
 
 _history_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("opsflow_history", default=None)
 
@@ -53,6 +60,10 @@ def _history_insert(model):
 
 @contextmanager
 def batched_history():
+    """Keep the history rows of ``save_with_history`` inside the block and write them when it ends."""
+    if not enabled("batched_history"):
+        yield  # every save writes its own history row, through simple-history
+        return
     rows = []
     token = _history_batch.set(rows)
     try:

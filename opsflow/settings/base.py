@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from opsflow.fastpath.switches import from_env as fast_path_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("OPSFLOW_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -71,6 +73,9 @@ else:
 # prepared statements on PostgreSQL (opsflow.fastpath.compiled.execute); off behind a connection pooler in
 # transaction mode, such as PgBouncer's, which does not keep a session's statements.
 OPSFLOW_PREPARED_STATEMENTS = env.bool("OPSFLOW_PREPARED_STATEMENTS", default=True)
+# The fast path's other tricks (opsflow/fastpath/__init__.py lists them), each on unless named in
+# OPSFLOW_FAST_PATH_OFF ("decided_if,step_view", or "all"): off, the plain Django/viewflow/DRF path runs.
+OPSFLOW_FAST_PATH = fast_path_from_env(env.str("OPSFLOW_FAST_PATH_OFF", default=""))
 # No ATOMIC_REQUESTS: viewflow's flow lock must be the outermost transaction.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -295,7 +300,7 @@ REST_FRAMEWORK = {
         # the browser: the login session, with CSRF checks on writes
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["opsflow.api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["processes.api.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "opsflow.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

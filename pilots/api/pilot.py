@@ -7,15 +7,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin, plausible_moment
+from processes.api.permissions import RolePermission
 from processes.api.references import ScopedReferences
 from processes.choices import TimeUnit
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Step
 
-from .. import selectors
 from ..models import CustomerInterview, FeedbackItem, Pilot, StandUp, Survey, SurveyQuestion
+from ..selectors import pilot as selectors
 from ..services import pilot as pilots
 
 

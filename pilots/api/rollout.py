@@ -11,16 +11,16 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin, plausible_moment
+from processes.api.permissions import RolePermission
 from processes.api.references import ScopedReferences
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department, User
 from processes.services import work
 
-from .. import selectors_rollout as selectors
 from ..choices import Cadence, Tier
 from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
+from ..selectors import rollout as selectors
 from ..services import rollout as services
 
 

@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 
 from processes import access
 from processes import selectors as process_selectors
-from processes.calendar import deadline
 from processes.choices import TimeUnit, VersionStatus, WorkKind
 from processes.constants import MANAGE_PROJECT, VIEW
+from processes.selectors.calendar import deadline
 from processes.services import standards, work
 
-from .. import selectors
 from ..choices import FeedbackStatus, PilotStatus, QuestionKind
 from ..models import (
     CustomerInterview,
@@ -34,6 +33,7 @@ from ..models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from ..selectors import pilot as selectors
 from . import webhooks
 
 # The staff questionnaire every survey starts with (ratings 1-5 on clarity and efficiency, comments).

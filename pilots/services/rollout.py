@@ -18,15 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from processes import access, calendar
+from processes import access
 from processes.choices import Role, TimeUnit, VersionStatus, WorkKind, WorkStatus
 from processes.constants import MANAGE_PROJECT
-from processes.models.execution import OPEN_STATUSES
+from processes.models import Run, Step
+from processes.models.work import OPEN_STATUSES
+from processes.selectors import calendar
 from processes.services import work
 
-from .. import selectors_rollout as selectors
 from ..choices import Cadence, MilestoneStatus, PlanStatus
 from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
+from ..selectors import rollout as selectors
 
 ROLLABLE = (VersionStatus.APPROVED, VersionStatus.PILOTING, VersionStatus.PUBLISHED)
 # working days the owner has to write a review, counted from its creation
@@ -60,7 +62,6 @@ def rollout_departments(version, plan: RolloutPlan | None = None) -> set[int]:
     """The departments a rollout of ``version`` covers, with every department below them: the
     process's department, those owning a step of the version, those running the process, and those
     already switched over. Its owners, milestone owners, trainers and trainees work there."""
-    from processes.models import Run, Step
 
     roots = {version.process.department_id}
     roots |= set(Step.objects.filter(version=version).values_list("department_id", flat=True))

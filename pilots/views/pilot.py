@@ -13,12 +13,13 @@ from django.views.generic import TemplateView
 from opsflow.exports import Sheet, xlsx_response
 from processes import access
 from processes.constants import MANAGE_PROJECT, VIEW
-from processes.formatting import number
+from processes.documents.formatting import number
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
-from .. import forms, selectors
 from ..choices import FeedbackStatus, PilotStatus
+from ..forms import pilot as forms
 from ..models import FeedbackItem, Survey
+from ..selectors import pilot as selectors
 from ..services import pilot as pilots
 
 

@@ -18,15 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from metrics.selectors.dashboards import COLORS, LAYOUT
 from processes import access
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.models import Department
 from processes.services import work
 from processes.views.base import CapabilityRequiredMixin, error_messages
 
-from .. import forms_rollout as forms
-from .. import selectors_rollout as selectors
 from ..choices import MilestoneStatus
+from ..forms import rollout as forms
+from ..selectors import rollout as selectors
 from ..services import rollout as services
 
 FINISHED = (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
@@ -344,7 +345,6 @@ class SessionView(CapabilityRequiredMixin, View):
 
 def monitoring_chart(rows) -> dict:
     """Processing time (h, left axis) and the two rates (%, right axis) per period, oldest first."""
-    from metrics.dashboards import COLORS, LAYOUT
 
     rows = [r for r in reversed(rows)]
     labels = [r.period.short_label + (" *" if r.current else "") for r in rows]

@@ -2,13 +2,13 @@
 
 from rest_framework import mixins, serializers, viewsets
 
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin
 
 from .. import selectors
 from ..constants import MANAGE_PROJECT
 from ..models import Case
 from ..services import cases
+from .permissions import RolePermission
 from .references import ScopedReferences
 
 

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from opsflow.api.exceptions import Conflict as ConflictError
 from opsflow.api.exceptions import RequestTooLarge
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import plausible_moment
 
 from .. import access
@@ -18,6 +17,7 @@ from ..constants import VIEW
 from ..models import ApiToken, WorkItem
 from ..services import events as service
 from ..services.work import Conflict
+from .permissions import RolePermission
 
 
 class EventSerializer(serializers.Serializer):

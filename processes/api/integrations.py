@@ -6,13 +6,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
-
-from .. import selectors_integrations
 from ..constants import MANAGE_ORG
 from ..models import WebhookDelivery, WebhookSubscription
 from ..models.integrations import WebhookEvent
+from ..selectors import integrations as selectors_integrations
 from ..services import webhooks
+from .permissions import RolePermission
 from .references import ScopedReferences
 
 

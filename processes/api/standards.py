@@ -5,12 +5,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from opsflow.api.permissions import RolePermission
 from opsflow.api.sync import ETagMixin
 
 from .. import access, selectors, services
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
 from ..models import EscalationLevel, ExceptionPlan, Process, StandardTarget, StandardVersion, Step
+from .permissions import RolePermission
 from .references import ScopedReferences
 
 # Serializers

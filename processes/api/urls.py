@@ -2,12 +2,11 @@ from rest_framework.routers import DefaultRouter
 
 from .cases import CaseViewSet
 from .events import EventViewSet
-from .execution import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
 from .integration_accounts import IntegrationAccountViewSet
 from .integrations import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
+from .mapping import AnalysisViewSet, BottleneckViewSet
+from .org import DeletionViewSet, DepartmentViewSet, UserViewSet
 from .projects import (
-    AnalysisViewSet,
-    BottleneckViewSet,
     GoalViewSet,
     ProblemViewSet,
     ProjectNoteViewSet,
@@ -15,7 +14,7 @@ from .projects import (
     TeamMemberViewSet,
 )
 from .standards import ProcessViewSet, StandardVersionViewSet
-from .views import DeletionViewSet, DepartmentViewSet, UserViewSet
+from .work import EscalationViewSet, NotificationViewSet, RunViewSet, WorkItemViewSet
 
 org = DefaultRouter()
 org.register("departments", DepartmentViewSet, basename="department")

@@ -31,7 +31,7 @@ class BusinessCalendar(TimeStampedModel):
 
     A single row (the database refuses a second one); without a row the defaults apply: Asia/Shanghai,
     09:00-12:00 and 13:00-18:00, Monday to Friday. Public holidays and make-up working days come on top
-    of it (``CalendarDay`` and the ``chinese_calendar`` package; see ``processes.calendar``).
+    of it (``CalendarDay`` and the ``chinese_calendar`` package; see ``processes.selectors.calendar``).
     """
 
     # Always True and unique: the constraint that keeps this table to one row.

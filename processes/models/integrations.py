@@ -35,8 +35,9 @@ class ApiToken(AbstractAuthToken):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-        # no default ordering: every API request reads its token, and an ORDER BY there cost 4% of
-        # a step completion's CPU (lists order by creation themselves)
+        # no default ordering: every API request reads its token, and knox's query would compile and
+        # run an ORDER BY each time (docs/benchmarks.md, "2026-12-01 02:00-02:45 UTC"); lists order by
+        # creation themselves
 
     def __str__(self):
         return f"{self.name} ({self.token_key}…)"

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -37,8 +38,6 @@ class Department(BilingualNameMixin, TimeStampedModel):
         ]
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         # A department may not sit below itself (directly or through its descendants).
         seen, node = set(), self.parent
         while node is not None:
@@ -79,8 +78,6 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         super().clean()
         if self.supervisor_id and self.supervisor_id == self.pk:
             raise ValidationError({"supervisor": _("A person cannot be their own supervisor.")})

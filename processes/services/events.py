@@ -30,10 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..calendar import deadline
 from ..choices import Role, RunSource, RunStatus, VersionStatus, WorkKind, WorkStatus
 from ..constants import VIEW
 from ..models import Department, Process, Run, StandardVersion, Step, User, WorkItem
+from ..selectors.calendar import deadline
 from .integration_accounts import reporting_departments
 from .work import Conflict, seconds, task_department
 

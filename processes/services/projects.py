@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
 
-from .. import access
-from ..calendar import deadline
+from .. import access, phases
 from ..choices import (
     EscalationTarget,
     ProjectPhase,
@@ -40,18 +39,26 @@ from ..models import (
     TeamMember,
     WorkItem,
 )
-from .work import Conflict, apply_completion, audit, clock_at, guarded, locked, next_escalation, now
+from ..selectors.calendar import deadline
+from .work import (
+    Conflict,
+    PolicyLevel,
+    apply_completion,
+    audit,
+    clock_at,
+    guarded,
+    locked,
+    next_escalation,
+    now,
+    policy_rows,
+)
 
-PHASES = [
-    ProjectPhase.PREPARATION,
-    ProjectPhase.MAPPING,
-    ProjectPhase.STANDARDS,
-    ProjectPhase.PILOT,
-    ProjectPhase.ROLLOUT,
-    ProjectPhase.ITERATION,
-]
+PHASES = list(phases.ORDER)  # the gates, in order (processes/phases.py defines the six phases)
 # project work escalates to the lead's supervisor at once, to the operations director a day later
-PROJECT_POLICY = [[1, EscalationTarget.SUPERVISOR, "0"], [2, EscalationTarget.OPERATIONS_DIRECTOR, "24"]]
+PROJECT_POLICY = (
+    PolicyLevel(1, EscalationTarget.SUPERVISOR, Decimal("0")),
+    PolicyLevel(2, EscalationTarget.OPERATIONS_DIRECTOR, Decimal("24")),
+)
 GATE_DAYS = 2
 
 
@@ -117,6 +124,17 @@ class Deliverable:
     detail: str = ""
 
 
+# What an upper app adds to a phase's checklist (metrics: the iteration phase's effect evaluation), so
+# this module imports no app above processes: ``deliverables_register(phase, fn)`` in the app's ready();
+# ``fn(project, processes)`` returns the phase's further deliverables.
+_PHASE_DELIVERABLES: dict[str, list] = {}
+
+
+def deliverables_register(phase: str, deliverables) -> None:
+    if deliverables not in _PHASE_DELIVERABLES.setdefault(phase, []):
+        _PHASE_DELIVERABLES[phase].append(deliverables)
+
+
 def phase_checklist(project: ImprovementProject, phase: str) -> list[Deliverable]:
     """What the phase must deliver before its gate can pass (``required``), and what helps."""
     processes = list(project.processes.all())
@@ -149,11 +167,8 @@ def phase_checklist(project: ImprovementProject, phase: str) -> list[Deliverable
         for process in processes:
             published = process.versions.filter(status=VersionStatus.PUBLISHED).exists()
             items.append(Deliverable(_("A published standard for %(process)s") % {"process": process}, published))
-    elif phase == ProjectPhase.ITERATION:
-        from metrics.models import Evaluation
-
-        evaluated = Evaluation.objects.filter(process__in=processes).exists()
-        items.append(Deliverable(gettext_lazy("An effect evaluation (template 4)"), evaluated))
+    for deliverables in _PHASE_DELIVERABLES.get(phase, ()):
+        items.extend(deliverables(project, processes))
     return items
 
 
@@ -238,7 +253,7 @@ def _work_item(*, project, kind, phase_index, at, title_en, title_zh, assignee=N
         created_at=at,
         due_at=due,
         next_escalation_at=next_escalation(due, PROJECT_POLICY, 0),
-        escalation_policy=PROJECT_POLICY,
+        escalation_policy=policy_rows(PROJECT_POLICY),
     )
     if assignee is not None:
         item.assignee = assignee
@@ -491,7 +506,7 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
     """
     from django.db.models import Avg, Count, Q
 
-    from ..models.execution import OPEN_STATUSES
+    from ..models.work import OPEN_STATUSES
 
     _require(user, project)
     made = []

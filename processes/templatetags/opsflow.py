@@ -1,7 +1,17 @@
+from html import escape
+
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
 
 from .. import access
-from ..choices import Role
+from ..choices import Role, WorkKind, WorkStatus
+from ..documents.formatting import number
+from ..documents.formatting import time_limit as format_limit
+from ..phases import PHASES_BY_SLUG
 
 register = template.Library()
 
@@ -11,6 +21,12 @@ def sees(user, department_id):
     """``{% if request.user|sees:obj.department_id %}``: is the department in the user's scope? Links to
     pages the user cannot open (another department's standard, say) are shown as plain text."""
     return access.in_scope(user, department_id)
+
+
+@register.simple_tag
+def phase_heading(slug):
+    """``{% phase_heading "standards" %}``: "Phase 3: Standard setting", from the one list of phases."""
+    return PHASES_BY_SLUG[slug].heading
 
 
 @register.filter
@@ -25,8 +41,6 @@ def role_label(code):
 @register.filter
 def time_limit(obj):
     """A step's or exception plan's limit as people write it: "≤ 2 h", "≤ 3 working days"."""
-    from ..formatting import time_limit as format_limit
-
     if hasattr(obj, "response_limit"):
         return format_limit(obj.response_limit, obj.response_unit)
     return format_limit(obj.time_limit, obj.time_unit)
@@ -35,15 +49,11 @@ def time_limit(obj):
 @register.filter
 def time_limit_of(amount, unit):
     """``{{ amount|time_limit_of:unit }}``: a limit given as its two parts."""
-    from ..formatting import time_limit as format_limit
-
     return format_limit(amount, unit)
 
 
 @register.filter
 def num(value):
-    from ..formatting import number
-
     return number(value)
 
 
@@ -72,15 +82,6 @@ def work_item_rows(context, items, empty_text):
     template language spent about a millisecond a row (19 lookups, 19 translations, 2 URL
     reversals, Django's date formatting); here labels are translated, escaped and URLs reversed once
     per table, each value escaped once. Same markup as the template wrote."""
-    from html import escape
-
-    from django.urls import reverse
-    from django.utils.html import format_html
-    from django.utils.safestring import mark_safe
-    from django.utils.timezone import template_localtime
-    from django.utils.translation import gettext
-
-    from ..choices import WorkStatus
 
     if not items:
         return format_html('<tr><td colspan="6" class="empty">{}</td></tr>', empty_text)
@@ -102,7 +103,7 @@ def work_item_rows(context, items, empty_text):
         due = f"{template_localtime(item.due_at):%m-%d %H:%M}{overdue if late else ''}" if item.due_at else no_limit
         if item.escalation_level:
             due += f' <span class="chip chip--warn" title="{reached}">⇧{int(item.escalation_level)}</span>'
-        warn = "⚠ " if item.kind == "exception" else ""
+        warn = "⚠ " if item.kind == WorkKind.EXCEPTION else ""
         work = f'<a href="{item_url.replace(marker, str(int(item.pk)))}">{warn}{escape(item.title)}</a>'
         if item.run_id:
             href = run_url.replace(marker, str(int(item.run_id)))

@@ -1,24 +1,7 @@
 from .base import CapabilityRequiredMixin
-from .execution import (
-    InboxView,
-    NotificationListView,
-    RunDetailView,
-    RunListView,
-    RunStartView,
-    WorkItemActionView,
-    WorkItemView,
-)
+from .mapping import AnalysisFormView, BottleneckExportView, EventLogView, Template1View
 from .org import OrganisationView
-from .projects import (
-    AnalysisFormView,
-    BottleneckExportView,
-    EventLogView,
-    ProjectActionView,
-    ProjectDetailView,
-    ProjectFormView,
-    ProjectListView,
-    Template1View,
-)
+from .projects import ProjectActionView, ProjectDetailView, ProjectFormView, ProjectListView
 from .standards import (
     ProcessDetailView,
     ProcessFormView,
@@ -30,6 +13,15 @@ from .standards import (
     VersionExportView,
     VersionHistoryView,
     VersionSOPView,
+)
+from .work import (
+    InboxView,
+    NotificationListView,
+    RunDetailView,
+    RunListView,
+    RunStartView,
+    WorkItemActionView,
+    WorkItemView,
 )
 
 __all__ = [

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from .. import access, selectors_integrations
+from .. import access
 from ..constants import MANAGE_ORG, VIEW
 from ..models import ApiToken, Department, WebhookDelivery, WebhookSubscription
 from ..models.integrations import DeliveryStatus, WebhookEvent
+from ..selectors import integrations as selectors_integrations
 from ..services import integration_accounts, tokens, webhooks
 from .base import CapabilityRequiredMixin, error_messages
 

@@ -9,9 +9,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import access, selectors, services
-from .. import forms as standard_forms
+from ..choices import VersionStatus
 from ..constants import APPROVE_STANDARD, AUTHOR_STANDARD, VIEW
-from ..documents import sop_context, template2_csv, template2_xlsx
+from ..documents.standards import sop_context, template2_csv, template2_xlsx
+from ..forms import standards as standard_forms
 from .base import CapabilityRequiredMixin
 from .base import error_messages as _error_messages
 
@@ -99,8 +100,8 @@ class VersionDetailView(VersionMixin, TemplateView):
         context.update(
             version=version,
             can_edit=can_author and version.is_editable,
-            can_submit=can_author and version.status == "draft",
-            can_approve=can_approve and version.status == "submitted" and version.author_id != user.pk,
+            can_submit=can_author and version.status == VersionStatus.DRAFT,
+            can_approve=can_approve and version.status == VersionStatus.SUBMITTED and version.author_id != user.pk,
             own_version=version.author_id == user.pk,
             can_reject=can_approve and version.status in ("submitted", "approved"),
             can_publish=can_approve and version.status in ("approved", "piloting"),

@@ -9,8 +9,9 @@ import pytest
 
 from metrics import selectors as metric_selectors
 from metrics.models import Indicator
-from processes import demo, mapping
+from opsflow import demo
 from processes.models import Process, Run, WorkItem
+from processes.selectors import mapping
 
 pytestmark = pytest.mark.django_db
 

@@ -39,7 +39,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 @pytest.fixture
 def demo_data(org):
-    from processes import demo
+    from opsflow import demo
 
     for loader in demo.LOADERS[1:]:  # the organisation is loaded by ``org``
         loader()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import Measurement
-from processes import demo
+from opsflow import demo
 from processes.models import Goal, Problem, Tombstone
 
 pytestmark = pytest.mark.django_db

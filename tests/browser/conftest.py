@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def demo_world(transactional_db):
     """The demo organisation, standards, runs, projects, pilot and evaluation (what ``make run`` shows)."""
-    from processes import demo
+    from opsflow import demo
 
     demo.load_all()
 

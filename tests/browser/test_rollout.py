@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def demo(demo_world):
-    from pilots import demo_rollout
+    from pilots.demo import rollout as demo_rollout
 
     demo_rollout.load()
 

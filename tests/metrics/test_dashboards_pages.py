@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from processes import demo
+from opsflow import demo
 
 pytestmark = pytest.mark.django_db
 PAGES = ("/metrics/", "/metrics/process/", "/metrics/pilot/")

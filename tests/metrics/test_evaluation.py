@@ -165,7 +165,7 @@ def test_dashboards_render_for_an_empty_database_and_for_the_demo(client, users,
     client.force_login(users["manager"])
     for path in ("/metrics/", "/metrics/process/"):
         assert client.get(path).status_code == 200
-    from processes.demo import load_all
+    from opsflow.demo import load_all
 
     load_all()
     from processes.models import Process

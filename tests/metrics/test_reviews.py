@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from metrics import reviews
 from metrics.models import Review
+from metrics.services import reviews
 from processes import demo, selectors
 from processes.models import StandardVersion, WorkItem
 from processes.services import cases, projects

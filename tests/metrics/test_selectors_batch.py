@@ -12,8 +12,8 @@ from django.utils import timezone
 from metrics import selectors, services
 from metrics.choices import Computation, Source
 from metrics.models import Evaluation, Indicator
+from opsflow import demo
 from pilots.models import PilotRun
-from processes import demo
 from processes.models import Process
 from processes.services import work
 

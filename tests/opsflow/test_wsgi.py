@@ -8,7 +8,7 @@ from django.conf import settings
 PROBE = """
 import gc, sys
 import opsflow.wsgi
-print(gc.get_freeze_count(), *gc.get_threshold(), "processes.api.execution" in sys.modules)
+print(gc.get_freeze_count(), *gc.get_threshold(), "processes.api.work" in sys.modules)
 print(callable(opsflow.wsgi.application))
 """
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pilots import selectors
 from pilots.models import FeedbackItem, PilotRun, SurveyResponse
+from pilots.selectors import pilot as selectors
 from pilots.services import pilot as pilots
 from processes import selectors as selectors_processes
 from processes.models import Escalation, Run, StandardVersion

@@ -9,12 +9,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pilots import selectors_rollout as selectors
+from opsflow import demo
 from pilots.choices import Cadence, MilestoneStatus, PlanStatus, Tier
 from pilots.models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan
-from pilots.selectors_rollout import Period
+from pilots.selectors import rollout as selectors
+from pilots.selectors.rollout import Period
 from pilots.services import rollout as services
-from processes import demo
 from processes.choices import Role, WorkKind
 from processes.models import Run, StandardVersion, User, WorkItem
 from processes.selectors import inbox_list
@@ -404,7 +404,7 @@ def test_monitoring_figures_aggregate_in_a_fixed_number_of_queries(plan, users, 
 
 
 def test_the_demo_rollout_is_complete_and_loading_it_twice_changes_nothing(org):
-    from pilots import demo_rollout
+    from pilots.demo import rollout as demo_rollout
 
     demo.load_all()
     demo_rollout.load()  # (the demo's loaders may have called it already)

@@ -1,7 +1,7 @@
 import pytest
 
 from metrics.models import Indicator
-from processes import demo
+from opsflow import demo
 from processes.models import Process
 
 pytestmark = pytest.mark.django_db

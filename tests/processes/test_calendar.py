@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 
-from processes import calendar, demo
+from processes import demo
 from processes.choices import TimeUnit
 from processes.models import BusinessCalendar, CalendarDay, StandardVersion
+from processes.selectors import calendar
 from processes.services import work
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,6 +114,17 @@ def test_a_lost_message_is_sent_once_by_the_resend_sweep(order, users, settings)
     assert work.notifications_resend(older_than=timedelta(minutes=1)) == 0
     assert _states(notification) == {"email": "sent", "fake": "sent"}
     assert len(mail.outbox) == 1 and fake_channel.delivered == [notification.pk]
+
+
+def test_a_cron_install_without_celery_gets_its_notifications_from_manage_py_sweep(order, users, settings, capsys):
+    settings.OPSFLOW_NOTIFICATION_CHANNELS = [EMAIL]
+    notification = _overdue_review(order, users, lambda execute: _NoCallbacks())  # no worker takes the task
+    Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    call_command("sweep")
+    assert "tried 1 notification delivery(ies)" in capsys.readouterr().out
+    assert _states(notification) == {"email": "sent"} and len(mail.outbox) == 1
+    call_command("sweep")
+    assert "tried 0 notification delivery(ies)" in capsys.readouterr().out and len(mail.outbox) == 1
 
 
 class _NoCallbacks:

@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from processes import demo, mapping
+from opsflow import demo
 from processes.models import Bottleneck, CurrentStateAnalysis, ImprovementProject
+from processes.selectors import mapping
 from processes.services import projects
 
 pytestmark = pytest.mark.django_db

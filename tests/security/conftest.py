@@ -1,6 +1,6 @@
 """The demo organisation and data, loaded once per test module and rolled back after it.
 
-``demo_world`` loads ``processes.demo.load_all()`` inside one outer transaction that the module's tests
+``demo_world`` loads ``opsflow.demo.load_all()`` inside one outer transaction that the module's tests
 share (each test runs in a savepoint of it, as pytest-django's ``db`` does) and that is rolled back when
 the module is done, so no other test module sees the rows.
 """
@@ -11,7 +11,7 @@ from django.db import transaction
 
 @pytest.fixture(scope="module")
 def demo_world(django_db_setup, django_db_blocker):
-    from processes import demo
+    from opsflow import demo
     from processes.models import User
 
     with django_db_blocker.unblock():

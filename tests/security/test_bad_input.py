@@ -288,7 +288,7 @@ def test_script_in_free_text_is_escaped_in_pages_and_chart_data(world):
 
 
 def test_the_flowchart_title_cannot_break_out_of_its_attribute(world):
-    from processes import flowchart
+    from processes.documents import flowchart
 
     svg = flowchart.render(
         [flowchart.Box('"><script>x</script>', ['" onload="alert(1)'])], start="a", end="b", title='x" onload="alert(1)'

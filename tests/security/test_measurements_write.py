@@ -92,7 +92,7 @@ def test_ops_staff_and_it_support_cannot_import_measurements(client, world, user
 
 def test_a_preview_taken_before_losing_the_role_stores_nothing(client, world):
     """The confirmation step checks again: rows previewed by a specialist are not stored for ops staff."""
-    from metrics import imports
+    from metrics.imports import indicators as imports
 
     rows = [
         {

@@ -320,7 +320,7 @@ def _unscoped(field, path):
 
 # Writes other engineers own (issue 21's other holes): measurements, webhooks, the admin's directory.
 OWNED_ELSEWHERE = {
-    "metrics.api.views.MeasurementSerializer",
+    "metrics.api.indicators.MeasurementSerializer",
     "processes.api.integrations.WebhookSubscriptionSerializer",
     "processes.api.serializers.DepartmentSerializer",
 }
@@ -372,7 +372,7 @@ def test_a_pilot_takes_departments_of_the_caller_and_people_of_the_pilot(world):
 
 def test_a_review_action_adjusts_only_the_projects_own_processes(world, sales_project, complaint):
     from metrics.models import Review
-    from metrics.reviews import action_add
+    from metrics.services.reviews import action_add
 
     review = Review.objects.create(
         project=sales_project,
@@ -389,9 +389,9 @@ def test_a_review_action_adjusts_only_the_projects_own_processes(world, sales_pr
 
 
 def _forms(plan, sales_project):
-    from pilots import forms as pilot_forms
-    from pilots import forms_rollout
-    from processes import forms_projects
+    from pilots.forms import pilot as pilot_forms
+    from pilots.forms import rollout as forms_rollout
+    from processes.forms import projects as forms_projects
 
     session = TrainingSession.objects.filter(plan=plan).first()
     return [

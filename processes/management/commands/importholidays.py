@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from processes import calendar
 from processes.models import CalendarDay
+from processes.selectors import calendar
 
 Row = tuple[dt.date, str, str, str]
 

@@ -39,6 +39,7 @@ from .items import (
     work_item_cancel,
     work_item_open,
 )
+from .kinds import Kind, kind_choices, kind_get, kind_register, work_finished
 from .locking import LOCKING_READ, LOCKING_READ_VISIBLE, Conflict, Visible, guarded, lock_item, locked, visible_to
 from .notifications import (
     Delivered,
@@ -51,7 +52,15 @@ from .notifications import (
 )
 from .permissions import SUPERVISING_ROLES, can_claim, can_complete, can_do_role, can_reassign, can_see
 from .policy import DEFAULT_ESCALATION, Policy, PolicyLevel, next_escalation, policy_levels, policy_rows
-from .runs import escalation_levels, run_start, step_specs, step_task_created, task_department
+from .runs import (
+    RunRoute,
+    escalation_levels,
+    run_router_register,
+    run_start,
+    step_specs,
+    step_task_created,
+    task_department,
+)
 
 __all__ = [
     "COMPLETION_FIELDS",
@@ -62,7 +71,9 @@ __all__ = [
     "ChunkCache",
     "Delivered",
     "Conflict",
+    "Kind",
     "Policy",
+    "RunRoute",
     "PolicyLevel",
     "Visible",
     "apply_completion",
@@ -86,6 +97,9 @@ __all__ = [
     "item_reassign",
     "item_release",
     "item_report_done",
+    "kind_choices",
+    "kind_get",
+    "kind_register",
     "lock_item",
     "locked",
     "next_escalation",
@@ -99,6 +113,7 @@ __all__ = [
     "policy_levels",
     "policy_rows",
     "run_finish_if_done",
+    "run_router_register",
     "run_start",
     "save_audited",
     "seconds",
@@ -106,6 +121,7 @@ __all__ = [
     "step_task_created",
     "task_department",
     "visible_to",
+    "work_finished",
     "work_item_cancel",
     "work_item_open",
 ]

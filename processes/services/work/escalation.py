@@ -20,7 +20,7 @@ from django.utils import timezone
 from ... import tasks
 from ...choices import EscalationTarget, Role
 from ...models import Department, Escalation, WorkItem
-from ...models.execution import OPEN_STATUSES
+from ...models.work import OPEN_STATUSES
 from .. import webhooks
 from .notifications import notify_escalations
 from .policy import Policy, PolicyLevel, next_escalation, next_level, policy_levels

@@ -15,15 +15,15 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
 from ... import access
-from ...calendar import deadline
 from ...choices import NotificationKind, Role, RunStatus, WorkKind, WorkStatus
 from ...constants import VIEW
 from ...models import ExceptionPlan, Run, WorkItem
-from ...models.execution import OPEN_STATUSES
-from ...signals import work_item_finished
+from ...models.work import OPEN_STATUSES
+from ...selectors.calendar import deadline
 from .. import webhooks
 from .audit import audit, batched_history, save_audited
 from .clock import clock_at, now, seconds
+from .kinds import work_finished
 from .locking import Conflict, Visible, guarded, lock_item, locked
 from .notifications import notify
 from .permissions import can_claim, can_complete, can_do_role, can_reassign
@@ -202,7 +202,7 @@ def complete(*, item, user, at, checks, note, automatic, visible=None) -> WorkIt
             if item.run_id:
                 run_finish_if_done(item.run_id, at)
             else:
-                work_item_finished.send(sender=WorkItem, item=item, user=user, at=at, note=note)
+                work_finished(item=item, user=user, at=at, note=note)
         else:
             process = activation.process
             task = activation.task

@@ -7,25 +7,53 @@ and ``step_task_created`` its work item with its deadline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from pilots import selectors as pilot_selectors
-
 from ... import access
-from ...calendar import deadline
 from ...choices import EscalationTarget, VersionStatus, WorkKind
 from ...constants import VIEW
 from ...flows import RunFlow
 from ...models import Department, Run, StandardVersion, WorkItem
+from ...selectors.calendar import deadline
 from .. import webhooks
 from .audit import audit, save_audited
 from .clock import clock_at, now
 from .items import complete
 from .policy import Policy, PolicyLevel, next_escalation, policy_levels, policy_rows
+
+
+@dataclass(frozen=True)
+class RunRoute:
+    """Where a router sends a run being started: ``version`` to run instead of the one asked for (None:
+    that one), and ``attach(run)``, called once the run is stored, to record who routed it."""
+
+    version: StandardVersion | None
+    attach: Callable[[Run], None]
+
+
+# Routers an upper app registers in its ready() (pilots: a pilot's trial version in its scope and
+# dates), so the kernel imports no app above processes. A router is called as
+# ``router(process_id=, department_id=, business_line=, at=)`` and returns a RunRoute or None.
+_ROUTERS: list[Callable[..., RunRoute | None]] = []
+
+
+def run_router_register(router: Callable[..., RunRoute | None]) -> None:
+    if router not in _ROUTERS:
+        _ROUTERS.append(router)
+
+
+def _route(**where) -> RunRoute | None:
+    for router in _ROUTERS:
+        route = router(**where)
+        if route is not None:
+            return route
+    return None
 
 
 def task_department(step_department_id: int, run_department_id: int, tree: dict[int, int | None]) -> int:
@@ -93,9 +121,7 @@ def run_start(
             return existing, False
     # A pilot running in this department (and business line) on this day runs its trial version;
     # its control scope keeps the current standard. Both are attributed to the pilot.
-    route = pilot_selectors.pilot_route(
-        process_id=version.process_id, department_id=department.pk, business_line=business_line, at=at
-    )
+    route = _route(process_id=version.process_id, department_id=department.pk, business_line=business_line, at=at)
     if route is not None and route.version is not None:
         version = route.version
     elif version.status == VersionStatus.PILOTING:
@@ -124,7 +150,7 @@ def run_start(
         # the same external id was started at the same moment by another request
         return Run.objects.get(version=version, external_id=external_id), False
     if route is not None:
-        pilot_selectors.pilot_attach_run(route=route, run=run)
+        route.attach(run)
     webhooks.emit_run_started(run=run)
     with clock_at(at):
         process = RunFlow.start.run(

@@ -1,0 +1,1 @@
+"""Forms of metrics, by topic: ``evaluation``, ``indicators`` and ``reviews``."""

@@ -1,0 +1,1 @@
+"""File imports of metrics, by topic: ``indicators`` (measurements from CSV/XLSX)."""

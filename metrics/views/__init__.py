@@ -1,0 +1,1 @@
+"""Pages of metrics, by topic: ``dashboards``, ``evaluation``, ``indicators`` and ``reviews``."""

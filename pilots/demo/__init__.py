@@ -1,0 +1,1 @@
+"""Demo data of pilots, by topic: ``pilot`` and ``rollout``."""

@@ -1,0 +1,1 @@
+"""Forms of pilots, by topic: ``pilot`` and ``rollout``."""

@@ -1,0 +1,1 @@
+"""Read side of pilots, by topic: ``pilot`` and ``rollout``."""

@@ -1,0 +1,1 @@
+"""Page URLs of pilots, by topic: ``pilot`` (/pilots/) and ``rollout`` (/rollouts/)."""
