@@ -9,10 +9,12 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from processes.choices import ProjectPhase, WorkKind
+        # imports here: models and services load only once the app registry is ready (Django's rule)
+        from processes.choices import ProjectPhase
         from processes.services import projects, work
         from processes.tombstones import track
 
+        from .choices import MetricsWorkKind
         from .deliverables import iteration_deliverables
         from .models import Evaluation, Indicator, Measurement, Review
         from .services.indicators import ensure_seed_indicators
@@ -28,5 +30,6 @@ class MetricsConfig(AppConfig):
         post_migrate.connect(ensure_seed_indicators, sender=self, dispatch_uid="metrics.ensure_seed_indicators")
 
         # the periodic reviews' work in the inbox, and what closes a review or action when it is completed
-        work.kind_register(WorkKind.REVIEW, WorkKind.REVIEW.label, on_finished=on_work_finished)
-        work.kind_register(WorkKind.ACTION, WorkKind.ACTION.label, on_finished=on_work_finished)
+        review, action = MetricsWorkKind.PERIODIC_REVIEW, MetricsWorkKind.ACTION
+        work.kind_register(review.value, review.label, on_finished=on_work_finished, resolution=True)
+        work.kind_register(action.value, action.label, on_finished=on_work_finished, resolution=True)

@@ -54,3 +54,10 @@ class ActionKind(models.TextChoices):
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
+
+
+class MetricsWorkKind(models.TextChoices):
+    """The periodic reviews' kinds of work item (registered in MetricsConfig.ready)."""
+
+    PERIODIC_REVIEW = "periodic_review", _("Periodic review")
+    ACTION = "action", _("Improvement action")

@@ -8,20 +8,24 @@ class PilotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # imports here: models and services load only once the app registry is ready (Django's rule)
         from metrics.selectors.dashboards import dashboard_register
-        from processes.choices import WorkKind
         from processes.services import work
         from processes.tombstones import track
 
         from . import models as m
         from . import receivers
+        from .choices import PilotWorkKind
         from .selectors.dashboards import pilot_dashboard
         from .services import pilot, rollout
 
         # the pilots' work in the inbox, and what closes its record when it is completed
-        work.kind_register(WorkKind.FEEDBACK, WorkKind.FEEDBACK.label, on_finished=pilot.on_work_finished)
-        work.kind_register(WorkKind.MILESTONE, WorkKind.MILESTONE.label, on_finished=rollout.on_work_finished)
-        work.kind_register(WorkKind.REVIEW, WorkKind.REVIEW.label, on_finished=rollout.on_work_finished)
+        for kind, on_finished, resolution in (
+            (PilotWorkKind.FEEDBACK, pilot.on_work_finished, True),
+            (PilotWorkKind.MILESTONE, rollout.on_work_finished, False),
+            (PilotWorkKind.MONITORING_REVIEW, rollout.on_work_finished, True),
+        ):
+            work.kind_register(kind.value, kind.label, on_finished=on_finished, resolution=resolution)
 
         work.run_router_register(receivers.run_route)  # runs in a pilot's scope use its trial version
         dashboard_register("pilot", pilot_dashboard)  # the pilot dashboard at /metrics/pilot/

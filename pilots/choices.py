@@ -52,3 +52,11 @@ class Tier(models.TextChoices):
 class Cadence(models.TextChoices):
     DAILY = "daily", _("Daily tracking")
     WEEKLY = "weekly", _("Weekly review")
+
+
+class PilotWorkKind(models.TextChoices):
+    """The pilots' kinds of work item (registered in PilotsConfig.ready)."""
+
+    FEEDBACK = "feedback", _("Pilot feedback action")
+    MILESTONE = "milestone", _("Rollout milestone")
+    MONITORING_REVIEW = "monitoring_review", _("Rollout monitoring review")

@@ -9,16 +9,12 @@ class ProcessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # imports here: models and services load only once the app registry is ready (Django's rule)
         from . import flows  # noqa: F401  (viewflow registers the flow's permissions at import)
-        from .choices import WorkKind
         from .models import User
         from .roles import ensure_role_groups
-        from .services import work
         from .services.tokens import revoke_tokens_on_password_change
         from .tombstones import track_processes
-
-        for kind in (WorkKind.STEP, WorkKind.EXCEPTION, WorkKind.PHASE, WorkKind.GATE):
-            work.kind_register(kind, kind.label)  # a run or a project flow moves on when they finish
 
         track_processes()
 

@@ -56,13 +56,12 @@ class RunStatus(models.TextChoices):
 
 
 class WorkKind(models.TextChoices):
+    """processes' own kinds of work item; the other apps declare theirs in their ``choices`` and register
+    them (``processes.kinds``), which is where ``WorkItem.kind`` takes its choices from."""
+
     STEP = "step", _("Process step")
     EXCEPTION = "exception", _("Exception follow-up")
     PHASE = "phase", _("Project phase")
-    FEEDBACK = "feedback", _("Pilot feedback action")
-    MILESTONE = "milestone", _("Rollout milestone")
-    REVIEW = "review", _("Review")
-    ACTION = "action", _("Improvement action")
     GATE = "gate", _("Phase gate")
 
 

@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 
 from processes import access
 from processes import selectors as process_selectors
-from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, VersionStatus, WorkKind
+from processes.choices import ProjectPhase, ReviewCadence, Role, TimeUnit, VersionStatus
 from processes.constants import MANAGE_PROJECT
 from processes.models import ImprovementProject
 from processes.selectors.calendar import deadline
 from processes.services import projects as project_services
 from processes.services import standards, work
 
-from ..choices import ActionKind, ActionStatus
+from ..choices import ActionKind, ActionStatus, MetricsWorkKind
 from ..models import Review, ReviewAction
 
 REVIEW_DAYS = 5  # working days the lead has to hold a review
@@ -66,7 +66,7 @@ def _open_review(project, start, end, now) -> Review | None:
                 project=project, cadence=project.review_cadence, period_start=start, period_end=end, created_at=now
             )
             review.work_item = work.work_item_open(
-                kind=WorkKind.REVIEW,
+                kind=MetricsWorkKind.PERIODIC_REVIEW,
                 department_id=project.department_id,
                 role=Role.MANAGER,
                 assignee=project.lead,
@@ -189,7 +189,7 @@ def action_add(
         action.draft_version = standards.draft_for_change(version=current, user=user, change_note=note)
     else:
         action.work_item = work.work_item_open(
-            kind=WorkKind.ACTION,
+            kind=MetricsWorkKind.ACTION,
             department_id=responsible_department.pk,
             role=process_selectors.department_main_role(responsible_department.pk),
             title_en=f"Review action ({review.project.name_en}): {action.description}"[:300],
@@ -207,14 +207,14 @@ def action_add(
 
 def on_work_finished(*, item, user, at, note) -> None:
     """A review's or a tracked action's work was completed in the inbox."""
-    if item.kind == WorkKind.REVIEW:
+    if item.kind == MetricsWorkKind.PERIODIC_REVIEW:
         review = Review.objects.filter(work_item=item).first()
         if review is not None:
             text = (note or "").strip() or review.conclusions
             if not text:
                 raise ValidationError({"note": _("Write the review's conclusions.")})
             _close(review, user, at, text)
-    elif item.kind == WorkKind.ACTION:
+    elif item.kind == MetricsWorkKind.ACTION:
         action = ReviewAction.objects.select_for_update().filter(work_item=item).first()
         if action is not None:
             if not (note or "").strip():

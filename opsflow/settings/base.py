@@ -350,7 +350,7 @@ SPECTACULAR_SETTINGS = {
         "RunSourceEnum": "processes.choices.RunSource",
         "WorkStatusEnum": "processes.choices.WorkStatus",
         "RunStatusEnum": "processes.choices.RunStatus",
-        "WorkKindEnum": "processes.choices.WorkKind",
+        "WorkKindEnum": "processes.kinds.kind_choices",
         "ReviewCadenceEnum": "processes.choices.ReviewCadence",
         "MonitoringCadenceEnum": "pilots.choices.Cadence",
         "ReviewActionKindEnum": "metrics.choices.ActionKind",

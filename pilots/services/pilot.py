@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from processes import access
 from processes import selectors as process_selectors
-from processes.choices import TimeUnit, VersionStatus, WorkKind
+from processes.choices import TimeUnit, VersionStatus
 from processes.constants import MANAGE_PROJECT, VIEW
 from processes.selectors.calendar import deadline
 from processes.services import standards, work
 
-from ..choices import FeedbackStatus, PilotStatus, QuestionKind
+from ..choices import FeedbackStatus, PilotStatus, PilotWorkKind, QuestionKind
 from ..models import (
     CustomerInterview,
     FeedbackItem,
@@ -436,7 +436,7 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
     pilot = item.pilot
     levels = work.escalation_levels(pilot.version) or None
     item.work_item = work.work_item_open(
-        kind=WorkKind.FEEDBACK,
+        kind=PilotWorkKind.FEEDBACK,
         department_id=item.responsible_department_id,
         role=process_selectors.department_main_role(item.responsible_department_id),
         title_en=f"Pilot feedback {item.number} ({pilot.name_en}): {item.suggestion or item.problem}"[:300],
@@ -455,7 +455,7 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
 
 def on_work_finished(*, item, user, at, note) -> None:
     """The responsible department completed the feedback's work: the item is resolved with the note."""
-    if item.kind != WorkKind.FEEDBACK:
+    if item.kind != PilotWorkKind.FEEDBACK:
         return
     feedback = FeedbackItem.objects.select_for_update().filter(work_item=item).first()
     if feedback is None:

@@ -19,14 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from processes import access
-from processes.choices import Role, TimeUnit, VersionStatus, WorkKind, WorkStatus
+from processes.choices import Role, TimeUnit, VersionStatus, WorkStatus
 from processes.constants import MANAGE_PROJECT
 from processes.models import Run, Step
 from processes.models.work import OPEN_STATUSES
 from processes.selectors import calendar
 from processes.services import work
 
-from ..choices import Cadence, MilestoneStatus, PlanStatus
+from ..choices import Cadence, MilestoneStatus, PilotWorkKind, PlanStatus
 from ..models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan, TrainingSession
 from ..selectors import rollout as selectors
 
@@ -197,7 +197,7 @@ def _open_milestone_work(milestone: Milestone, user, at) -> None:
     plan = milestone.plan
     owner = milestone.owner
     item = work.work_item_open(
-        kind=WorkKind.MILESTONE,
+        kind=PilotWorkKind.MILESTONE,
         department_id=owner.department_id or selectors.plan_department_id(plan),
         title_en=f"{milestone.title_en} — {plan.name_en}",
         title_zh=f"{milestone.title_zh or milestone.title_en} — {plan.name_zh or plan.name_en}",
@@ -426,13 +426,13 @@ def department_switch_record(
     return switch
 
 
-# Completion of inbox work (processes.signals.work_item_finished)
+# Completion of inbox work (the kinds registered in PilotsConfig.ready)
 # ------------------------------------------------------------------------------
 
 
 def on_work_finished(*, item, user, at, note) -> None:
     """A milestone's or a monitoring review's work item was completed in the inbox."""
-    if item.kind == WorkKind.MILESTONE:
+    if item.kind == PilotWorkKind.MILESTONE:
         milestone = (
             Milestone.objects.select_for_update(of=("self",))
             .select_related("plan", "switches_department")
@@ -441,7 +441,7 @@ def on_work_finished(*, item, user, at, note) -> None:
         )
         if milestone is not None:
             _milestone_done(milestone, user, at, note or "")
-    elif item.kind == WorkKind.REVIEW:
+    elif item.kind == PilotWorkKind.MONITORING_REVIEW:
         review = MonitoringReview.objects.select_for_update().filter(work_item=item).first()
         if review is not None:
             _review_close(review, user, at, note or "")
@@ -620,7 +620,7 @@ def _open_review_work(plan: RolloutPlan, review: MonitoringReview, user, now: da
     period = selectors.Period(review.cadence, review.period_start, review.period_end)
     title_en, title_zh = _review_titles(plan, period)
     item = work.work_item_open(
-        kind=WorkKind.REVIEW,
+        kind=PilotWorkKind.MONITORING_REVIEW,
         department_id=selectors.plan_department_id(plan),
         title_en=title_en,
         title_zh=title_zh,

@@ -8,6 +8,7 @@ from viewflow.workflow.models import Task as FlowTask
 from opsflow.fastpath.compiled import CompiledSaves
 
 from ..choices import NotificationKind, Role, RunSource, RunStatus, WorkKind, WorkStatus
+from ..kinds import kind_choices
 from .standards import bilingual
 
 OPEN_STATUSES = (WorkStatus.OPEN, WorkStatus.CLAIMED)
@@ -100,7 +101,8 @@ class WorkItem(CompiledSaves, models.Model):
     assigned (last (re)assignment), started (first claim), finished and due.
     """
 
-    kind = models.CharField(_("kind"), max_length=20, choices=WorkKind.choices, default=WorkKind.STEP)
+    # the registered kinds (processes.kinds): each app declares its own, processes lists none of theirs
+    kind = models.CharField(_("kind"), max_length=20, choices=kind_choices, default=WorkKind.STEP)
     # run, department and assignee: no index of their own, each leads a composite index below (every
     # index is written on every step completion, twice)
     run = models.ForeignKey(

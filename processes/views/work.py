@@ -59,6 +59,8 @@ class WorkItemView(CapabilityRequiredMixin, TemplateView):
             plans=plans,
             can_claim=work.can_claim(user, item),
             can_complete=work.can_complete(user, item),
+            # the kind asks for a resolution (feedback, reviews, actions: their app closes a record with it)
+            resolution=getattr(work.kind_get(item.kind), "resolution", False),
             can_release=item.is_open
             and item.assignee_id is not None
             and (item.assignee_id == user.pk or work.can_reassign(user, item)),

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from metrics.choices import MetricsWorkKind
 from metrics.models import Review
 from metrics.services import reviews
 from processes import demo, selectors
@@ -50,7 +51,7 @@ def test_a_review_task_appears_on_schedule_once_per_period(project, users):
     review = Review.objects.get()
     assert (review.period_start, review.period_end) == (date(2026, 2, 1), date(2026, 2, 28))
     item = review.work_item
-    assert item.kind == "review" and item.assignee == users["manager"]
+    assert item.kind == MetricsWorkKind.PERIODIC_REVIEW and item.assignee == users["manager"]
     assert item.due_at == datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI)  # 5 working days
     assert item in selectors.inbox_list(user=users["manager"])
     # a month later the next one

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from opsflow import demo
-from pilots.choices import Cadence, MilestoneStatus, PlanStatus, Tier
+from pilots.choices import Cadence, MilestoneStatus, PilotWorkKind, PlanStatus, Tier
 from pilots.models import Attendance, DepartmentSwitch, Milestone, MonitoringReview, RolloutPlan
 from pilots.selectors import rollout as selectors
 from pilots.selectors.rollout import Period
@@ -77,7 +77,7 @@ def test_milestone_work_lands_in_the_owners_inbox_and_completing_it_there_marks_
         at=at(START),
     )
     item = milestone.work_item
-    assert (item.kind, item.assignee, item.status) == (WorkKind.MILESTONE, users["manager"], "open")
+    assert (item.kind, item.assignee, item.status) == (PilotWorkKind.MILESTONE, users["manager"], "open")
     assert item.due_at == at(date(2026, 3, 5), 18)  # the close of business on the due date
     assert item in inbox_list(user=users["manager"])
     assert item.subject_url == f"/rollouts/{plan.pk}/#milestone-{milestone.pk}"
@@ -275,7 +275,7 @@ def test_beat_creates_daily_reviews_while_young_then_weekly_exactly_once(plan, u
     ]
     for review in reviews:
         item = review.work_item
-        assert (item.kind, item.assignee, item.status) == (WorkKind.REVIEW, users["manager"], "open")
+        assert (item.kind, item.assignee, item.status) == (PilotWorkKind.MONITORING_REVIEW, users["manager"], "open")
         assert item.subject_url == f"/rollouts/{plan.pk}/monitoring/#review-{review.pk}"
     assert set(inbox_list(user=users["manager"])) >= {r.work_item for r in reviews}
     weekly = reviews[-1].work_item
@@ -433,4 +433,9 @@ def test_a_new_plan_owner_takes_the_open_reviews(plan, users):
     second.refresh_from_db()
     assert first.work_item.assignee == users["manager"] and first.work_item.status == "done"
     assert second.work_item.assignee == users["specialist"] and second.work_item.status == "open"
-    assert WorkItem.objects.filter(kind=WorkKind.REVIEW, status="cancelled", assignee=users["manager"]).count() == 1
+    assert (
+        WorkItem.objects.filter(
+            kind=PilotWorkKind.MONITORING_REVIEW, status="cancelled", assignee=users["manager"]
+        ).count()
+        == 1
+    )

@@ -33,8 +33,9 @@ from kombu import pools
 from redis import Redis
 from rest_framework.test import APIClient
 
+from metrics.choices import MetricsWorkKind
 from processes import demo
-from processes.choices import EscalationTarget, WorkKind
+from processes.choices import EscalationTarget
 from processes.models import Escalation, Notification, StandardVersion, WorkItem
 from processes.services import work
 from processes.services.work import escalation
@@ -59,7 +60,7 @@ def _overdue_items(users, count: int, *, due, prefix: str = "Overdue", levels=TW
     ids = []
     for number in range(count):
         item = work.work_item_open(
-            kind=WorkKind.ACTION,
+            kind=MetricsWorkKind.ACTION,
             department_id=users["sales"].department_id,
             title_en=f"{prefix} {number}",
             due_at=due,

@@ -23,6 +23,7 @@ below from ``processes.services.work``; what is not listed in ``__all__`` is the
   ``NotificationDelivery`` per channel of ``processes.channels`` (``notification_deliver``).
 """
 
+from ...kinds import Kind, kind_choices, kind_get, kind_register, work_finished
 from .audit import audit, batched_history, save_audited
 from .clock import clock_at, now, seconds
 from .escalation import ChunkCache, due_levels, escalate_item, escalate_items, escalation_sweep
@@ -39,7 +40,6 @@ from .items import (
     work_item_cancel,
     work_item_open,
 )
-from .kinds import Kind, kind_choices, kind_get, kind_register, work_finished
 from .locking import LOCKING_READ, LOCKING_READ_VISIBLE, Conflict, Visible, guarded, lock_item, locked, visible_to
 from .notifications import (
     Delivered,

@@ -17,13 +17,13 @@ from viewflow.workflow.status import PROCESS, STATUS
 from ... import access
 from ...choices import NotificationKind, Role, RunStatus, WorkKind, WorkStatus
 from ...constants import VIEW
+from ...kinds import work_finished
 from ...models import ExceptionPlan, Run, WorkItem
 from ...models.work import OPEN_STATUSES
 from ...selectors.calendar import deadline
 from .. import webhooks
 from .audit import audit, batched_history, save_audited
 from .clock import clock_at, now, seconds
-from .kinds import work_finished
 from .locking import Conflict, Visible, guarded, lock_item, locked
 from .notifications import notify
 from .permissions import can_claim, can_complete, can_do_role, can_reassign
