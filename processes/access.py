@@ -10,10 +10,14 @@ user may see. docs/permissions.md describes the same rules in prose.
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from opsflow.fastpath import compiled
+
 from .choices import Role
-from .constants import GLOBAL_SCOPE_ROLES, ROLE_CAPABILITIES, UNSCOPED_CAPABILITIES, VIEW
+from .constants import GLOBAL_SCOPE_ROLES, MANAGE_PROJECT, ROLE_CAPABILITIES, UNSCOPED_CAPABILITIES, VIEW
+from .models import Department, User
 
 _ROLES_ATTR = "_opsflow_roles"
 _SCOPE_ATTR = "_opsflow_scope"
@@ -32,11 +36,6 @@ def user_roles(user) -> frozenset[str]:
 def _load_roles_and_scope(user) -> frozenset[str]:
     """The user's roles, and their department scope into the user's cache, in one query (every API
     request asks both; docs/benchmarks.md, "REST completions under load", counts the queries saved)."""
-    from django.db import connection
-
-    from opsflow.fastpath import compiled
-
-    from .models import Department
 
     groups = user.groups.through
     user_column = groups._meta.get_field("user").column
@@ -77,8 +76,6 @@ def capabilities(user) -> frozenset[str]:
 
 
 def _descendants(roots: Iterable[int]) -> set[int]:
-    from .models import Department
-
     children = defaultdict(list)
     for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
         children[parent_id].append(pk)
@@ -99,7 +96,6 @@ def departments_under(roots: Iterable[int]) -> set[int]:
 
 def departments_above(department_id: int | None) -> set[int]:
     """The departments above ``department_id`` (its parent, the parent's parent, ...)."""
-    from .models import Department
 
     parents = dict(Department.objects.values_list("pk", "parent_id"))
     found: set[int] = set()
@@ -167,7 +163,6 @@ def can_write_measurements(user, department_id: int | None = None, *, any_depart
     """May ``user`` enter, post or import measurements of a process of ``department_id``? The roles that
     run improvement projects and create effect evaluations (whose baselines the measurements are), in
     their scope; ops staff and IT support only read them."""
-    from .constants import MANAGE_PROJECT
 
     return can(user, MANAGE_PROJECT, department_id, any_department=any_department)
 
@@ -235,7 +230,6 @@ def referable(user, queryset: QuerySet) -> QuerySet:
 def people_in(department_ids: Iterable[int]) -> QuerySet:
     """Active people of the departments ``department_ids`` and every department below them: who may
     own, be assigned to or take part in an object of those departments."""
-    from .models import User
 
     return User.objects.filter(is_active=True, department__in=departments_under(department_ids))
 

@@ -73,7 +73,7 @@ class RunFlow(flow.Flow):
         return {"index": activation.task.data["next"]}
 
     def step_created(self, activation):
-        from .services.work import step_task_created
+        from .services.work import step_task_created  # here: the kernel imports this module (breaks the cycle)
 
         step_task_created(activation=activation)
 
@@ -147,17 +147,17 @@ class ProjectFlow(flow.Flow):
         return bool(activation.process.data.get("approved"))
 
     def more_phases(self, activation):
-        from .services.projects import PHASES
+        from .services.projects import PHASES  # here: projects imports this module (breaks the cycle)
 
         return activation.process.data["phase"] + 1 < len(PHASES)
 
     def work_created(self, activation):
-        from .services.projects import phase_work_created
+        from .services.projects import phase_work_created  # here: breaks the cycle, as above
 
         activation.process.data["phase"] = activation.task.data["phase"]
         phase_work_created(activation=activation)
 
     def gate_created(self, activation):
-        from .services.projects import gate_created
+        from .services.projects import gate_created  # here: breaks the cycle, as above
 
         gate_created(activation=activation)

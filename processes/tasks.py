@@ -1,4 +1,8 @@
-"""Celery tasks of the processes app: thin wrappers that load by id and call one service."""
+"""Celery tasks of the processes app: thin wrappers that load by id and call one service.
+
+Each task imports its service inside the function: the services queue these tasks (they import this
+module), so importing them here would be a cycle.
+"""
 
 from datetime import datetime
 

@@ -12,6 +12,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
+from . import models as m
+from .models import Tombstone
+
 _tracked: dict[type, str | None] = {}
 
 
@@ -37,8 +40,6 @@ def _department_id(instance, path: str | None) -> int | None:
 
 
 def _deleted(sender, instance, **kwargs):
-    from .models import Tombstone
-
     Tombstone.objects.create(
         model=sender._meta.label_lower,
         object_id=str(instance.pk),
@@ -48,8 +49,6 @@ def _deleted(sender, instance, **kwargs):
 
 
 def track_processes() -> None:
-    from . import models as m
-
     track(m.Department, department="id")
     for model in (m.User, m.Process, m.Case, m.Run, m.WorkItem, m.ImprovementProject):
         track(model)

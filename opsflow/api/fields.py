@@ -1,5 +1,7 @@
+from django.db import models
 from rest_framework import serializers
 
+from opsflow import validation
 from opsflow.validation import validate_date_window
 
 # Free text (descriptions, notes, evidence, lessons) is stored in TextFields, which have no length of
@@ -34,10 +36,6 @@ class WindowDateTimeField(serializers.DateTimeField):
 def install() -> None:
     """Make every ModelSerializer map ``TextField`` to ``LongTextField`` and date fields to the windowed
     ones, and every form date field check the window (called once, at start-up)."""
-    from django.db import models
-
-    from opsflow import validation
-
     mapping = serializers.ModelSerializer.serializer_field_mapping
     mapping[models.TextField] = LongTextField
     mapping[models.DateField] = WindowDateField

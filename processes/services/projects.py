@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Avg, Count, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.status import STATUS
@@ -30,15 +31,19 @@ from ..choices import (
 )
 from ..constants import MANAGE_PROJECT
 from ..models import (
+    AsIsStep,
     Bottleneck,
     CurrentStateAnalysis,
     Goal,
     ImprovementProject,
     Problem,
     ProjectNote,
+    Step,
     TeamMember,
     WorkItem,
 )
+from ..models.base import is_chinese
+from ..models.work import OPEN_STATUSES
 from ..selectors.calendar import deadline
 from .work import (
     Conflict,
@@ -82,7 +87,6 @@ def project_processes(project):
 def _people_departments(department_id, processes) -> set[int]:
     """Who may lead or join a project: people of its department (and below), and of the departments
     that own a step of one of its processes."""
-    from ..models import Step
 
     owners = Step.objects.filter(version__process__in=[p.pk for p in processes]).values_list("department_id", flat=True)
     return {department_id, *owners}
@@ -197,7 +201,7 @@ def project_create(
     at=None,
 ) -> ImprovementProject:
     """Create a project and start its flow: the preparation work lands in the lead's inbox."""
-    from ..flows import ProjectFlow
+    from ..flows import ProjectFlow  # here: the flow's callbacks import this module (breaks the cycle)
 
     _require(user, department.pk)
     processes = list(processes)
@@ -315,14 +319,10 @@ def gate_created(*, activation) -> WorkItem:
 
 
 def _english():
-    from django.utils import translation
-
     return translation.override("en")
 
 
 def _chinese():
-    from django.utils import translation
-
     return translation.override("zh-hans")
 
 
@@ -454,7 +454,6 @@ def analysis_save(*, project, user, process, steps: list[dict], analysis=None, *
     _save(analysis, user)
     analysis.steps.all().delete()
     errors = {}
-    from ..models import AsIsStep
 
     for position, row in enumerate(steps, start=1):
         step = AsIsStep(analysis=analysis, position=position, **row)
@@ -504,9 +503,6 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
     - the as-is step with the largest share of the total time (40 % or more);
     - from the runs: the department and role with the most open work and the longest waiting time.
     """
-    from django.db.models import Avg, Count, Q
-
-    from ..models.work import OPEN_STATUSES
 
     _require(user, project)
     made = []
@@ -580,8 +576,6 @@ def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]
             .first()
         )
         if busiest and (busiest["open"] or busiest["waiting"]):
-            from ..models.base import is_chinese
-
             dept = (busiest["department__name_zh"] if is_chinese() else "") or busiest["department__name_en"]
             label = f"{dept} · {Role(busiest['role']).label}"
             evidence = _("%(open)s open steps; average wait before work starts %(hours)s h.") % {
