@@ -26,6 +26,7 @@ from .choices import (
 from .models import Case, Department, ImprovementProject, Process, StandardVersion, User
 from .selectors.mapping import parse_flow
 from .services import cases, projects, work
+from .services import mapping as mapping_services
 
 DEMO_PASSWORD = "demo"
 
@@ -548,7 +549,7 @@ def load_projects(*, indicators):
         for step, name_zh, dept in zip(steps, names_zh, depts, strict=True):
             step["name_zh"] = name_zh
             step["department"] = departments[dept]
-        projects.analysis_save(
+        mapping_services.analysis_save(
             project=project,
             user=author,
             process=process,
@@ -558,7 +559,7 @@ def load_projects(*, indicators):
             risk=risk,
             steps=steps,
         )
-    projects.bottleneck_save(
+    mapping_services.bottleneck_save(
         project=project,
         user=author,
         process=order,
@@ -568,7 +569,7 @@ def load_projects(*, indicators):
         proposed_fix="Review limit 2 h; merge order information and review into one system.",
         problems=[review_backlog],
     )
-    projects.bottleneck_suggest(project=project, user=author)
+    mapping_services.bottleneck_suggest(project=project, user=author)
     # preparation is done and approved: the project is mapping now
     projects.phase_submit(project=project, user=author)
     projects.gate_decide(project=project, user=users["director"], approve=True)

@@ -44,12 +44,6 @@ DEFAULT_QUESTIONS = [
 ]
 
 
-def _save(obj, user, **kwargs):
-    obj.full_clean(**kwargs)
-    work.audit(obj, user).save()
-    return obj
-
-
 def department_of(pilot: Pilot) -> int:
     """Pilots are managed by the owner department of the process they try."""
     return pilot.version.process.department_id
@@ -204,7 +198,7 @@ def pilot_create(
         created_by=user,
     )
     _check_baseline(pilot)
-    _save(pilot, user)
+    work.clean_and_save(pilot, user)
     pilot.departments.set(departments)
     pilot.control_departments.set(control_departments)
     return pilot
@@ -259,7 +253,7 @@ def pilot_update(*, pilot: Pilot, user, departments=None, control_departments=No
         pilot=pilot,
     )
     _check_baseline(pilot)
-    _save(pilot, user)
+    work.clean_and_save(pilot, user)
     if departments is not None:
         pilot.departments.set(departments)
     if control_departments is not None:
@@ -415,7 +409,7 @@ def feedback_raise(
         raised_by=user,
         raised_at=at or timezone.now(),
     )
-    return _save(item, user)
+    return work.clean_and_save(item, user)
 
 
 @transaction.atomic
@@ -432,7 +426,7 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
         if not note.strip():
             raise ValidationError({"note": _("Say why the feedback is rejected.")})
         item.status = FeedbackStatus.REJECTED
-        return _save(item, user)
+        return work.clean_and_save(item, user)
     pilot = item.pilot
     levels = work.escalation_levels(pilot.version) or None
     item.work_item = work.work_item_open(
@@ -450,7 +444,7 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
     )
     item.status = FeedbackStatus.ACCEPTED
     webhooks.feedback_due_emit(item=item)
-    return _save(item, user)
+    return work.clean_and_save(item, user)
 
 
 def on_work_finished(*, item, user, at, note) -> None:
@@ -477,7 +471,7 @@ def survey_create(*, pilot: Pilot, user, title_en: str, title_zh: str = "", ques
     """A staff questionnaire; ``questions`` is a list of (English, Chinese, kind), default the
     clarity and efficiency ratings and a comment."""
     _require_manage(user, pilot)
-    survey = _save(Survey(pilot=pilot, title_en=title_en, title_zh=title_zh, created_by=user), user)
+    survey = work.clean_and_save(Survey(pilot=pilot, title_en=title_en, title_zh=title_zh, created_by=user), user)
     rows = questions if questions is not None else DEFAULT_QUESTIONS
     if not rows:
         raise ValidationError({"questions": _("A survey needs at least one question.")})
@@ -553,4 +547,4 @@ def interview_save(
         satisfaction=satisfaction,
         notes=notes,
     )
-    return _save(interview, user)
+    return work.clean_and_save(interview, user)

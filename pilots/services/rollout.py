@@ -35,12 +35,6 @@ ROLLABLE = (VersionStatus.APPROVED, VersionStatus.PILOTING, VersionStatus.PUBLIS
 REVIEW_DAYS = {Cadence.DAILY: 1, Cadence.WEEKLY: 2}
 
 
-def _save(obj, user, **kwargs):
-    obj.full_clean(**kwargs)
-    work.audit(obj, user).save()
-    return obj
-
-
 def _require(user, plan_or_department_id):
     department_id = plan_or_department_id
     if isinstance(plan_or_department_id, RolloutPlan):
@@ -152,7 +146,7 @@ def plan_create(
         status=status,
         created_by=user,
     )
-    return _save(plan, user)
+    return work.clean_and_save(plan, user)
 
 
 @transaction.atomic
@@ -177,7 +171,7 @@ def plan_update(*, plan: RolloutPlan, user, **fields) -> RolloutPlan:
     new_owner = "owner" in fields and fields["owner"].pk != plan.owner_id
     for name, value in fields.items():
         setattr(plan, name, value)
-    _save(plan, user)
+    work.clean_and_save(plan, user)
     if new_owner:  # the open reviews move to the new owner's inbox
         for review in plan.reviews.filter(closed_at__isnull=True, work_item__status__in=OPEN_STATUSES):
             work.work_item_cancel(item=review.work_item, user=user)
@@ -289,7 +283,7 @@ def milestone_save(
     milestone.title_en, milestone.title_zh = title_en, title_zh
     milestone.owner, milestone.due_on = owner, due_on
     milestone.switches_department, milestone.note = switches_department, note
-    _save(milestone, user, exclude=["work_item"])
+    work.clean_and_save(milestone, user, exclude=["work_item"])
     after = (milestone.owner_id, milestone.due_on, milestone.title_en, milestone.title_zh)
     if before != after:
         if milestone.work_item_id and milestone.work_item.is_open:
@@ -417,7 +411,7 @@ def department_switch_record(
     )
     try:
         with transaction.atomic():
-            _save(switch, user, validate_constraints=False)
+            work.clean_and_save(switch, user, validate_constraints=False)
     except IntegrityError:  # recorded a moment ago by a concurrent completion
         return plan.switches.get(department=department)
     if plan.status == PlanStatus.PLANNED:
@@ -483,7 +477,7 @@ def session_save(
     }
     for name, value in values.items():
         setattr(session, name, value)
-    return _save(session, user)
+    return work.clean_and_save(session, user)
 
 
 @transaction.atomic
@@ -517,7 +511,7 @@ def attendance_invite(
         row = Attendance(session=session, user=person, invited_at=at)
         try:
             with transaction.atomic():
-                _save(row, user, validate_constraints=False)
+                work.clean_and_save(row, user, validate_constraints=False)
         except IntegrityError:
             continue  # invited a moment ago by someone else
         made += 1

@@ -13,7 +13,7 @@ from ..models import (
     CurrentStateAnalysis,
     ImprovementProject,
 )
-from ..services import projects
+from ..services import mapping as mapping_services
 from .projects import ProjectChildViewSet
 from .references import ScopedReferences
 
@@ -40,7 +40,7 @@ class BottleneckSerializer(ScopedReferences, serializers.ModelSerializer):
 class BottleneckViewSet(ProjectChildViewSet):
     queryset = Bottleneck.objects.none()
     serializer_class = BottleneckSerializer
-    service = staticmethod(projects.bottleneck_save)
+    service = staticmethod(mapping_services.bottleneck_save)
 
     @extend_schema(request=None, responses={200: BottleneckSerializer(many=True)})
     @action(detail=False, methods=["post"], url_path=r"suggest/(?P<project_id>\d+)")
@@ -48,7 +48,7 @@ class BottleneckViewSet(ProjectChildViewSet):
         project = access.scope_queryset(request.user, ImprovementProject.objects.all()).filter(pk=project_id).first()
         if project is None:
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-        made = projects.bottleneck_suggest(project=project, user=request.user)
+        made = mapping_services.bottleneck_suggest(project=project, user=request.user)
         return Response(BottleneckSerializer(made, many=True).data)
 
 
@@ -94,6 +94,6 @@ class AnalysisViewSet(ProjectChildViewSet):
             if steps is None:
                 names = [n for n in AsIsStepSerializer.Meta.fields if n != "position"]
                 steps = [{n: getattr(s, n) for n in names} for s in analysis.steps.order_by("position")]
-        return projects.analysis_save(
+        return mapping_services.analysis_save(
             project=project, user=user, analysis=analysis, steps=[dict(s) for s in steps or ()], **fields
         )

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,9 +30,6 @@ from ..choices import (
 )
 from ..constants import MANAGE_PROJECT
 from ..models import (
-    AsIsStep,
-    Bottleneck,
-    CurrentStateAnalysis,
     Goal,
     ImprovementProject,
     Problem,
@@ -42,14 +38,13 @@ from ..models import (
     TeamMember,
     WorkItem,
 )
-from ..models.base import is_chinese
-from ..models.work import OPEN_STATUSES
 from ..selectors.calendar import deadline
 from .work import (
     Conflict,
     PolicyLevel,
     apply_completion,
     audit,
+    clean_and_save,
     clock_at,
     guarded,
     locked,
@@ -67,7 +62,8 @@ PROJECT_POLICY = (
 GATE_DAYS = 2
 
 
-def _require(user, project_or_department_id):
+def require_manage(user, project_or_department_id):
+    """PermissionDenied unless ``user`` may manage projects of that department (or the project's)."""
     department_id = getattr(project_or_department_id, "department_id", project_or_department_id)
     if not access.can(user, MANAGE_PROJECT, department_id):
         raise PermissionDenied(_("Your role or department does not allow this."))
@@ -111,7 +107,8 @@ def _check_references(*, department, processes, lead=None, members=()) -> None:
         raise ValidationError(errors)
 
 
-def _check_process(project, process) -> None:
+def process_check(project, process) -> None:
+    """A ValidationError on ``process`` unless the project holds it (a project reads only its processes)."""
     if process is not None and not project_processes(project).filter(pk=process.pk).exists():
         raise ValidationError({"process": [_("Add the process to the project first.")]})
 
@@ -203,7 +200,7 @@ def project_create(
     """Create a project and start its flow: the preparation work lands in the lead's inbox."""
     from ..flows import ProjectFlow  # here: the flow's callbacks import this module (breaks the cycle)
 
-    _require(user, department.pk)
+    require_manage(user, department.pk)
     processes = list(processes)
     _check_references(department=department, processes=processes, lead=lead, members=[m for m, _r in team])
     project = ImprovementProject(
@@ -231,9 +228,9 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, project, user, processes=None, **fields) -> ImprovementProject:
-    _require(user, project)
+    require_manage(user, project)
     if "department" in fields:
-        _require(user, fields["department"].pk)
+        require_manage(user, fields["department"].pk)
     for name, value in fields.items():
         setattr(project, name, value)
     processes = list(project.processes.all() if processes is None else processes)
@@ -397,41 +394,35 @@ def gate_decide(*, project: ImprovementProject, user, approve: bool, note: str =
 # ------------------------------------------------------------------------------
 
 
-def _save(obj, user):
-    obj.full_clean()
-    audit(obj, user).save()
-    return obj
-
-
 @transaction.atomic
 def goal_save(*, project, user, goal: Goal | None = None, **fields) -> Goal:
-    _require(user, project)
-    _check_process(project, fields.get("process"))
+    require_manage(user, project)
+    process_check(project, fields.get("process"))
     goal = goal or Goal(project=project)
     for name, value in fields.items():
         setattr(goal, name, value)
-    return _save(goal, user)
+    return clean_and_save(goal, user)
 
 
 @transaction.atomic
 def problem_save(*, project, user, problem: Problem | None = None, **fields) -> Problem:
-    _require(user, project)
-    _check_process(project, fields.get("process"))
+    require_manage(user, project)
+    process_check(project, fields.get("process"))
     problem = problem or Problem(project=project)
     for name, value in fields.items():
         setattr(problem, name, value)
-    return _save(problem, user)
+    return clean_and_save(problem, user)
 
 
 @transaction.atomic
 def note_save(*, project, user, **fields) -> ProjectNote:
-    _require(user, project)
-    return _save(ProjectNote(project=project, created_by=user, **fields), user)
+    require_manage(user, project)
+    return clean_and_save(ProjectNote(project=project, created_by=user, **fields), user)
 
 
 @transaction.atomic
 def team_member_add(*, project, user, member, role) -> TeamMember:
-    _require(user, project)
+    require_manage(user, project)
     people = _people_departments(project.department_id, project.processes.all())
     if access.outsiders([member], people, owner_department_id=project.department_id):
         raise ValidationError(
@@ -439,148 +430,3 @@ def team_member_add(*, project, user, member, role) -> TeamMember:
         )
     member_row, _created = TeamMember.objects.get_or_create(project=project, user=member, role=role)
     return member_row
-
-
-@transaction.atomic
-def analysis_save(*, project, user, process, steps: list[dict], analysis=None, **fields) -> CurrentStateAnalysis:
-    """Save a template 1 row with its as-is steps (in order); any bad step stores nothing."""
-    _require(user, project)
-    _check_process(project, process)
-    analysis = analysis or CurrentStateAnalysis.objects.filter(project=project, process=process).first()
-    analysis = analysis or CurrentStateAnalysis(project=project, process=process)
-    analysis.process = process
-    for name, value in fields.items():
-        setattr(analysis, name, value)
-    _save(analysis, user)
-    analysis.steps.all().delete()
-    errors = {}
-
-    for position, row in enumerate(steps, start=1):
-        step = AsIsStep(analysis=analysis, position=position, **row)
-        try:
-            step.full_clean()
-        except ValidationError as exc:
-            errors[f"steps[{position}]"] = exc.messages
-            continue
-        audit(step, user).save()
-    if errors:
-        raise ValidationError(errors)
-    return analysis
-
-
-@transaction.atomic
-def bottleneck_save(*, project, user, bottleneck: Bottleneck | None = None, problems=None, **fields) -> Bottleneck:
-    _require(user, project)
-    _check_process(project, fields.get("process"))
-    if problems is not None and any(p.project_id != project.pk for p in problems):
-        raise ValidationError({"problems": [_("Choose problems of this project.")]})
-    bottleneck = bottleneck or Bottleneck(project=project)
-    for name, value in fields.items():
-        setattr(bottleneck, name, value)
-    _save(bottleneck, user)
-    if problems is not None:
-        bottleneck.problems.set(problems)
-    return bottleneck
-
-
-@transaction.atomic
-def bottleneck_decide(*, bottleneck: Bottleneck, user, accept: bool) -> Bottleneck:
-    _require(user, bottleneck.project)
-    bottleneck.state = SuggestionState.ACCEPTED if accept else SuggestionState.REJECTED
-    return _save(bottleneck, user)
-
-
-# Bottleneck suggestions
-# ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def bottleneck_suggest(*, project: ImprovementProject, user) -> list[Bottleneck]:
-    """Propose bottleneck rows from the data; each suggestion is made once (its key is unique).
-
-    - break points: a hand-off to another department without a time limit (as-is steps marked
-      without a limit, and manual steps of the current standard without a limit);
-    - the as-is step with the largest share of the total time (40 % or more);
-    - from the runs: the department and role with the most open work and the longest waiting time.
-    """
-
-    _require(user, project)
-    made = []
-
-    def propose(process, kind, step, evidence, key):
-        if Bottleneck.objects.filter(project=project, suggestion_key=key).exists():
-            return
-        row = Bottleneck(
-            project=project,
-            suggestion_key=key,
-            process=process,
-            kind=kind,
-            step=step[:200],
-            evidence=evidence,
-            state=SuggestionState.SUGGESTED,
-        )
-        try:
-            with transaction.atomic():
-                audit(row, user).save()
-        except IntegrityError:
-            return  # suggested by a concurrent request a moment ago
-        made.append(row)
-
-    for process in project_processes(project):
-        analysis = project.analyses.filter(process=process).first()
-        steps = list(analysis.steps.all()) if analysis else []
-        previous = None
-        for step in steps:
-            crosses = previous is not None and step.department_id and step.department_id != previous.department_id
-            if not step.time_limit_known:
-                evidence = (
-                    _("Hand-off from %(a)s to %(b)s has no time limit.")
-                    % {"a": previous.department, "b": step.department}
-                    if crosses
-                    else _("The step has no time limit.")
-                )
-                propose(process, "break_point", step.name, evidence, f"asis-nolimit:{process.pk}:{step.name_en}")
-            previous = step
-        timed = [s for s in steps if s.hours]
-        total = sum(s.hours for s in timed)
-        if len(timed) >= 2 and total:
-            slowest = max(timed, key=lambda s: s.hours)
-            share = slowest.hours / total
-            if share >= Decimal("0.4"):
-                evidence = _("%(step)s takes %(hours)s h, %(share)s%% of the whole flow.") % {
-                    "step": slowest.name,
-                    "hours": f"{slowest.hours.normalize():f}",
-                    "share": f"{share * 100:.0f}",
-                }
-                propose(process, "choke_point", slowest.name, evidence, f"asis-share:{process.pk}:{slowest.name_en}")
-        current = process.versions.filter(status=VersionStatus.PUBLISHED).first()
-        if current is not None:
-            previous = None
-            for step in current.steps.select_related("department"):
-                crosses = previous is not None and step.department_id != previous.department_id
-                if crosses and not step.automatic and step.time_limit is None:
-                    evidence = _("Hand-off from %(a)s to %(b)s has no time limit in the standard.") % {
-                        "a": previous.department,
-                        "b": step.department,
-                    }
-                    propose(process, "break_point", step.name, evidence, f"std-nolimit:{process.pk}:{step.key}")
-                previous = step
-        busiest = (
-            WorkItem.objects.filter(run__version__process=process, kind=WorkKind.STEP, automatic=False)
-            .values("department__name_en", "department__name_zh", "role")
-            .annotate(
-                open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-                waiting=Avg("waiting_seconds"),
-            )
-            .order_by("-open", "-waiting")
-            .first()
-        )
-        if busiest and (busiest["open"] or busiest["waiting"]):
-            dept = (busiest["department__name_zh"] if is_chinese() else "") or busiest["department__name_en"]
-            label = f"{dept} · {Role(busiest['role']).label}"
-            evidence = _("%(open)s open steps; average wait before work starts %(hours)s h.") % {
-                "open": busiest["open"],
-                "hours": f"{(busiest['waiting'] or 0) / 3600:.1f}",
-            }
-            propose(process, "choke_point", label, evidence, f"runs-backlog:{process.pk}:{label}")
-    return made

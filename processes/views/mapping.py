@@ -20,6 +20,7 @@ from ..documents.mapping import template1_export, template1_parse
 from ..forms import mapping as mapping_forms
 from ..models import CurrentStateAnalysis
 from ..selectors import mapping as mapping_selectors
+from ..services import mapping as mapping_services
 from ..services import projects
 from .base import CapabilityRequiredMixin, error_messages
 from .projects import project_get
@@ -85,7 +86,7 @@ class AnalysisFormView(CapabilityRequiredMixin, View):
         if form.is_valid() and steps.is_valid():
             values = dict(form.cleaned_data)
             try:
-                projects.analysis_save(
+                mapping_services.analysis_save(
                     project=project, user=request.user, analysis=analysis, steps=steps.ordered_rows(), **values
                 )
             except ValidationError as exc:
@@ -178,7 +179,7 @@ class Template1View(CapabilityRequiredMixin, View):
             with transaction.atomic():  # a row the store still refuses stores nothing, and says why
                 for row in parsed:
                     steps = row.pop("steps")
-                    projects.analysis_save(project=project, user=request.user, steps=steps, **row)
+                    mapping_services.analysis_save(project=project, user=request.user, steps=steps, **row)
         except ValidationError as exc:
             return self.render_page(project, analyses, upload, error_messages(exc), status=400)
         messages.success(request, _("%(n)s row(s) imported.") % {"n": len(parsed)})

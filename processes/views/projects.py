@@ -13,6 +13,7 @@ from ..constants import MANAGE_PROJECT, VIEW
 from ..forms import mapping as mapping_forms
 from ..forms import projects as project_forms
 from ..models import Bottleneck, ImprovementProject
+from ..services import mapping as mapping_services
 from ..services import projects, work
 from .base import CapabilityRequiredMixin, error_messages
 
@@ -126,7 +127,7 @@ class ProjectActionView(CapabilityRequiredMixin, View):
             "goal": (project_forms.GoalForm, projects.goal_save, {"project": project}),
             "problem": (project_forms.ProblemForm, projects.problem_save, {"project": project}),
             "note": (project_forms.NoteForm, projects.note_save, {}),
-            "bottleneck": (mapping_forms.BottleneckForm, projects.bottleneck_save, {"project": project}),
+            "bottleneck": (mapping_forms.BottleneckForm, mapping_services.bottleneck_save, {"project": project}),
         }
         try:
             if action == "submit":
@@ -159,7 +160,7 @@ class ProjectActionView(CapabilityRequiredMixin, View):
                     service(project=project, user=user, **values)
                 messages.success(request, _("Saved."))
             elif action == "suggest":
-                made = projects.bottleneck_suggest(project=project, user=user)
+                made = mapping_services.bottleneck_suggest(project=project, user=user)
                 messages.success(request, _("%(n)s new suggestion(s) from the data.") % {"n": len(made)})
             elif action == "bottleneck-edit":
                 row = get_object_or_404(Bottleneck, pk=obj, project=project)
@@ -168,11 +169,13 @@ class ProjectActionView(CapabilityRequiredMixin, View):
                     raise ValidationError([" ".join(e) for e in form.errors.values()])
                 values = dict(form.cleaned_data)
                 problems = values.pop("problems")
-                projects.bottleneck_save(project=project, user=user, bottleneck=row, problems=problems, **values)
+                mapping_services.bottleneck_save(
+                    project=project, user=user, bottleneck=row, problems=problems, **values
+                )
                 messages.success(request, _("Saved."))
             elif action in ("accept", "reject-row"):
                 row = get_object_or_404(Bottleneck, pk=obj, project=project)
-                projects.bottleneck_decide(bottleneck=row, user=user, accept=action == "accept")
+                mapping_services.bottleneck_decide(bottleneck=row, user=user, accept=action == "accept")
                 messages.success(request, _("Saved."))
             else:
                 raise Http404

@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from opsflow import demo
 from processes.models import Bottleneck, CurrentStateAnalysis, ImprovementProject
 from processes.selectors import mapping
-from processes.services import projects
+from processes.services import mapping as mapping_services
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,8 @@ def test_a_bottleneck_is_suggested_for_a_cross_department_step_without_a_time_li
     suggestion = Bottleneck.objects.get(project=project, kind="break_point")
     assert suggestion.state == "suggested" and suggestion.step == "forwarded to the department concerned"
     assert suggestion.evidence == "Hand-off from Customer Service to Sales has no time limit."
-    assert projects.bottleneck_suggest(project=project, user=users["specialist"]) == []  # made once only
-    projects.bottleneck_decide(bottleneck=suggestion, user=users["specialist"], accept=True)
+    assert mapping_services.bottleneck_suggest(project=project, user=users["specialist"]) == []  # made once only
+    mapping_services.bottleneck_decide(bottleneck=suggestion, user=users["specialist"], accept=True)
     suggestion.refresh_from_db()
     assert suggestion.state == "accepted"
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from metrics.models import Indicator
 from processes import demo
 from processes.models import Process, WorkItem
+from processes.services import mapping as mapping_services
 from processes.services import projects
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_mapping_gate_needs_template_1_and_a_bottleneck_table_per_process(projec
     assert "Current-state analysis (template 1) of Order processing" in str(exc.value)
     assert "Bottleneck table of Order processing" in str(exc.value)
     process = Process.objects.get(code="order-processing")
-    projects.analysis_save(
+    mapping_services.analysis_save(
         project=project,
         user=users["specialist"],
         process=process,
@@ -89,7 +90,7 @@ def test_mapping_gate_needs_template_1_and_a_bottleneck_table_per_process(projec
         risk="high",
         steps=[{"name_en": "Manual review", "hours": Decimal("4"), "department": departments["sales"]}],
     )
-    projects.bottleneck_save(
+    mapping_services.bottleneck_save(
         project=project,
         user=users["specialist"],
         process=process,

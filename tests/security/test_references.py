@@ -171,15 +171,16 @@ def test_through_a_project_no_other_departments_runs_suggestions_or_analyses(cli
 
 
 def test_the_service_refuses_child_rows_of_a_process_outside_the_project(world, sales_project, complaint):
+    from processes.services import mapping as mapping_services
     from processes.services import projects
 
     sales_project.processes.add(complaint)
-    for save in (projects.goal_save, projects.problem_save, projects.bottleneck_save):
+    for save in (projects.goal_save, projects.problem_save, mapping_services.bottleneck_save):
         with pytest.raises(ValidationError) as raised:
             save(project=sales_project, user=world["director"], process=complaint, description="x")
         assert "process" in raised.value.message_dict
     with pytest.raises(ValidationError) as raised:
-        projects.analysis_save(project=sales_project, user=world["director"], process=complaint, steps=[])
+        mapping_services.analysis_save(project=sales_project, user=world["director"], process=complaint, steps=[])
     assert "process" in raised.value.message_dict
 
 

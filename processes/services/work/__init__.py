@@ -12,7 +12,7 @@ below from ``processes.services.work``; what is not listed in ``__all__`` is the
 - ``locking``: ``Conflict``, ``Visible``/``visible_to``, ``locked`` (the run's and the item's lock),
   ``guarded`` (a lost race for the lock becomes a ``Conflict``), ``lock_item``;
 - ``clock``: ``now``, ``clock_at`` (everything inside happens at a given time), ``seconds``;
-- ``audit``: ``audit``, ``save_audited``, ``batched_history`` (who changed what);
+- ``audit``: ``audit``, ``save_audited``, ``clean_and_save``, ``batched_history`` (who changed what);
 - ``permissions``: ``can_see``, ``can_claim``, ``can_do_role``, ``can_complete``, ``can_reassign``;
 - ``runs``: ``run_start``, ``step_task_created``, ``task_department``, ``escalation_levels``;
 - ``items``: claim, release, reassign, complete, report done, ``apply_completion``, work outside
@@ -24,7 +24,7 @@ below from ``processes.services.work``; what is not listed in ``__all__`` is the
 """
 
 from ...kinds import Kind, kind_choices, kind_get, kind_register, work_finished
-from .audit import audit, batched_history, save_audited
+from .audit import audit, batched_history, clean_and_save, save_audited
 from .clock import clock_at, now, seconds
 from .escalation import ChunkCache, due_levels, escalate_item, escalate_items, escalation_sweep
 from .items import (
@@ -79,6 +79,7 @@ __all__ = [
     "apply_completion",
     "audit",
     "batched_history",
+    "clean_and_save",
     "can_claim",
     "can_complete",
     "can_do_role",
