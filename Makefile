@@ -59,7 +59,7 @@ deploy-check: install
 
 # Extract new strings (needs GNU gettext: apt-get install gettext); translate them in locale/zh_Hans.
 makemessages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=node_modules --no-obsolete
 
 # Benchmarks (docs/benchmarks.md): the machine's pgbench reference once, then every bench/*.py script
 # that exists, each against PostgreSQL and Redis; a failing script does not stop the others, the target
