@@ -18,7 +18,7 @@ class MetricsConfig(AppConfig):
         from .deliverables import iteration_deliverables
         from .models import Evaluation, Indicator, Measurement, Review
         from .services.indicators import ensure_seed_indicators
-        from .services.reviews import on_work_finished
+        from .services.reviews import action_finished, review_finished
 
         track(Indicator, department=None)  # organisation-wide
         for model in (Measurement, Evaluation):
@@ -31,5 +31,5 @@ class MetricsConfig(AppConfig):
 
         # the periodic reviews' work in the inbox, and what closes a review or action when it is completed
         review, action = MetricsWorkKind.PERIODIC_REVIEW, MetricsWorkKind.ACTION
-        work.kind_register(review.value, review.label, on_finished=on_work_finished, resolution=True)
-        work.kind_register(action.value, action.label, on_finished=on_work_finished, resolution=True)
+        work.kind_register(review.value, review.label, on_finished=review_finished, resolution=True)
+        work.kind_register(action.value, action.label, on_finished=action_finished, resolution=True)

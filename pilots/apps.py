@@ -14,20 +14,20 @@ class PilotsConfig(AppConfig):
         from processes.tombstones import track
 
         from . import models as m
-        from . import receivers
+        from . import routing
         from .choices import PilotWorkKind
         from .selectors.dashboards import pilot_dashboard
         from .services import pilot, rollout
 
         # the pilots' work in the inbox, and what closes its record when it is completed
         for kind, on_finished, resolution in (
-            (PilotWorkKind.FEEDBACK, pilot.on_work_finished, True),
-            (PilotWorkKind.MILESTONE, rollout.on_work_finished, False),
-            (PilotWorkKind.MONITORING_REVIEW, rollout.on_work_finished, True),
+            (PilotWorkKind.FEEDBACK, pilot.feedback_finished, True),
+            (PilotWorkKind.MILESTONE, rollout.milestone_finished, False),
+            (PilotWorkKind.MONITORING_REVIEW, rollout.review_finished, True),
         ):
             work.kind_register(kind.value, kind.label, on_finished=on_finished, resolution=resolution)
 
-        work.run_router_register(receivers.run_route)  # runs in a pilot's scope use its trial version
+        work.run_router_register(routing.run_route)  # runs in a pilot's scope use its trial version
         dashboard_register("pilot", pilot_dashboard)  # the pilot dashboard at /metrics/pilot/
 
         # deletions that syncing clients see, scoped by the department of the process tried or rolled out

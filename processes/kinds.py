@@ -25,7 +25,7 @@ from .choices import WorkKind
 class Kind:
     value: str
     label: str
-    on_finished: tuple[Callable[..., None], ...] = ()
+    on_finished: Callable[..., None] | None = None
     resolution: bool = False  # completing it asks for a resolution (a required note), not an optional note
 
 
@@ -38,7 +38,7 @@ def kind_register(
     """Register a kind of work item; registering it again with the same arguments is a no-op, a value
     registered twice with another label or ``on_finished`` is a mistake (two apps would share its rows)."""
     value = str(value)
-    kind = Kind(value, label, (on_finished,) if on_finished is not None else (), resolution)
+    kind = Kind(value, label, on_finished, resolution)
     known = _KINDS.get(value)
     if known is not None and known != kind:
         raise ImproperlyConfigured(f"work kind {value!r} is registered twice, differently")
@@ -58,8 +58,8 @@ def kind_choices() -> list[tuple[str, str]]:
 def work_finished(*, item, user, at, note) -> None:
     """A work item outside a run was completed: its kind's ``on_finished``, if any."""
     kind = _KINDS.get(item.kind)
-    for on_finished in kind.on_finished if kind is not None else ():
-        on_finished(item=item, user=user, at=at, note=note)
+    if kind is not None and kind.on_finished is not None:
+        kind.on_finished(item=item, user=user, at=at, note=note)
 
 
 for _kind in WorkKind:  # a run or a project flow moves on when they finish; nothing else to close

@@ -114,7 +114,7 @@ def review_close(*, review: Review, user, conclusions: str | None = None) -> Rev
     if item is not None and item.is_open:
         if item.assignee_id and item.assignee_id != user.pk:
             work.item_reassign(item=item, user=user, to_user=user)
-        work.item_complete(item=item, user=user, note=text)  # closes the review (on_work_finished)
+        work.item_complete(item=item, user=user, note=text)  # closes the review (review_finished)
     else:
         with transaction.atomic():
             _close(review, user, timezone.now(), text)
@@ -205,19 +205,21 @@ def action_add(
     return action
 
 
-def on_work_finished(*, item, user, at, note) -> None:
-    """A review's or a tracked action's work was completed in the inbox."""
-    if item.kind == MetricsWorkKind.PERIODIC_REVIEW:
-        review = Review.objects.filter(work_item=item).first()
-        if review is not None:
-            text = (note or "").strip() or review.conclusions
-            if not text:
-                raise ValidationError({"note": _("Write the review's conclusions.")})
-            _close(review, user, at, text)
-    elif item.kind == MetricsWorkKind.ACTION:
-        action = ReviewAction.objects.select_for_update().filter(work_item=item).first()
-        if action is not None:
-            if not (note or "").strip():
-                raise ValidationError({"note": _("Write what was done.")})
-            action.status, action.resolution = ActionStatus.DONE, note.strip()
-            work.audit(action, user).save()
+def review_finished(*, item, user, at, note) -> None:
+    """A periodic review's work was completed in the inbox (registered for ``periodic_review``)."""
+    review = Review.objects.filter(work_item=item).first()
+    if review is not None:
+        text = (note or "").strip() or review.conclusions
+        if not text:
+            raise ValidationError({"note": _("Write the review's conclusions.")})
+        _close(review, user, at, text)
+
+
+def action_finished(*, item, user, at, note) -> None:
+    """A tracked action's work was completed in the inbox (registered for ``action``)."""
+    action = ReviewAction.objects.select_for_update().filter(work_item=item).first()
+    if action is not None:
+        if not (note or "").strip():
+            raise ValidationError({"note": _("Write what was done.")})
+        action.status, action.resolution = ActionStatus.DONE, note.strip()
+        work.audit(action, user).save()

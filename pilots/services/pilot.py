@@ -447,10 +447,9 @@ def feedback_decide(*, item: FeedbackItem, user, accept: bool, note: str = "", a
     return work.clean_and_save(item, user)
 
 
-def on_work_finished(*, item, user, at, note) -> None:
-    """The responsible department completed the feedback's work: the item is resolved with the note."""
-    if item.kind != PilotWorkKind.FEEDBACK:
-        return
+def feedback_finished(*, item, user, at, note) -> None:
+    """The responsible department completed the feedback's work (registered for ``feedback``): the item is
+    resolved with the note."""
     feedback = FeedbackItem.objects.select_for_update().filter(work_item=item).first()
     if feedback is None:
         return

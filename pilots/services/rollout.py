@@ -4,7 +4,7 @@ Every change checks the permission (``manage_project`` on the department that ow
 and is recorded by django-simple-history with the user who made it. Work with an owner and a due date
 (a milestone, a monitoring review) is a ``WorkItem`` in that person's inbox, with the same deadline and
 escalation as the steps of a run; completing it there closes the milestone or the review
-(``on_work_finished``, called inside the completion's transaction).
+(``milestone_finished`` and ``review_finished``, called inside the completion's transaction).
 """
 
 from __future__ import annotations
@@ -424,21 +424,23 @@ def department_switch_record(
 # ------------------------------------------------------------------------------
 
 
-def on_work_finished(*, item, user, at, note) -> None:
-    """A milestone's or a monitoring review's work item was completed in the inbox."""
-    if item.kind == PilotWorkKind.MILESTONE:
-        milestone = (
-            Milestone.objects.select_for_update(of=("self",))
-            .select_related("plan", "switches_department")
-            .filter(work_item=item)
-            .first()
-        )
-        if milestone is not None:
-            _milestone_done(milestone, user, at, note or "")
-    elif item.kind == PilotWorkKind.MONITORING_REVIEW:
-        review = MonitoringReview.objects.select_for_update().filter(work_item=item).first()
-        if review is not None:
-            _review_close(review, user, at, note or "")
+def milestone_finished(*, item, user, at, note) -> None:
+    """A milestone's work item was completed in the inbox (registered for ``milestone``)."""
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("plan", "switches_department")
+        .filter(work_item=item)
+        .first()
+    )
+    if milestone is not None:
+        _milestone_done(milestone, user, at, note or "")
+
+
+def review_finished(*, item, user, at, note) -> None:
+    """A monitoring review's work item was completed in the inbox (registered for ``monitoring_review``)."""
+    review = MonitoringReview.objects.select_for_update().filter(work_item=item).first()
+    if review is not None:
+        _review_close(review, user, at, note or "")
 
 
 # Training

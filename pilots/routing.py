@@ -1,4 +1,5 @@
-"""What pilots plug into the work kernel besides their work kinds (registered in PilotsConfig.ready)."""
+"""How pilots route new runs: a run started in a pilot's scope follows its trial version (registered with the
+kernel in PilotsConfig.ready)."""
 
 from processes.services.work import RunRoute
 
