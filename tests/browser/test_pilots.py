@@ -107,6 +107,10 @@ def test_the_manager_closes_a_rollout_monitoring_review_from_the_inbox(page):
     if page.locator("form[action$='/claim/'] button").count():
         page.locator("form[action$='/claim/'] button").click()
     assert page.locator("label[for=complete-note]").inner_text() == "Resolution"
+    shot(page, "work-item-monitoring-review-en")
+    switch_language(page, "zh-hans")
+    assert page.locator("label[for=complete-note]").inner_text() == "处理结果"
+    shot(page, "work-item-monitoring-review-zh-hans")
     page.fill("#complete-note", "Every department switched on time; keep the weekly cadence.")
     page.locator("form[action$='/complete/'] button[type=submit]").click()
     page.wait_for_load_state()
